@@ -1,0 +1,128 @@
+package forj
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence boundary. Every read and write happens inside one transaction
+// started by View or Update, so a handler can make a change, its audit event and its
+// idempotency record atomic. Implementations: pkg/store/sqlite, pkg/store/postgres; both pass
+// pkg/store/storetest. A store never makes authorization decisions; it only filters by what
+// it is asked for.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction; an error from fn rolls everything back and
+	// is returned unchanged.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is one transaction. Errors are *Error values with ENotFound, EConflict or EInvalid
+// where those apply (e.g. a unique violation is EConflict); anything else is internal.
+// Create methods fill in the id (when empty), version and timestamps of the value passed.
+type Tx interface {
+	Now() time.Time
+
+	// Users. Emails are stored normalized (lower-case); lookups by email are exact.
+	CreateUser(u *User) error
+	GetUser(id string) (*User, error)
+	GetUserByEmail(email string) (*User, error)
+	ListUsers(f UserFilter) ([]User, string, error)
+	UpdateUser(u *User) error // every field but id and createdAt; bumps updatedAt
+	CountUsers() (int, error)
+
+	// Workspaces. Names are unique (exact match).
+	CreateWorkspace(w *Workspace) error
+	GetWorkspace(id string) (*Workspace, error)
+	GetWorkspaceByName(name string) (*Workspace, error)
+	ListWorkspaces(f WorkspaceFilter) ([]Workspace, string, error)
+	// UpdateWorkspace writes w if the stored version equals w.Version (else EConflict),
+	// then increments w.Version and sets w.UpdatedAt.
+	UpdateWorkspace(w *Workspace) error
+	// DeleteWorkspace removes the workspace with its memberships and workspace tokens.
+	DeleteWorkspace(id string) error
+
+	// Memberships.
+	AddMember(workspaceID, userID, role string) (*Member, error) // EConflict if already a member
+	GetMember(workspaceID, userID string) (*Member, error)
+	ListMembers(f MemberFilter) ([]Member, string, error)
+	ListMemberships(userID string) ([]Member, error) // every workspace of a user
+	SetMemberRole(workspaceID, userID, role string) (*Member, error)
+	RemoveMember(workspaceID, userID string) error
+	CountMembersWithRole(role string) (int, error)
+
+	// Custom roles (built-in ones live in pkg/authz).
+	CreateRole(r *Role) error
+	GetRole(name string) (*Role, error)
+	ListRoles() ([]Role, error)
+	DeleteRole(name string) error // EConflict while any membership uses it
+
+	// Tokens.
+	CreateToken(t *Token) error
+	GetToken(id string) (*Token, error)
+	ListTokens(f TokenFilter) ([]Token, error)
+	RevokeToken(id string, at time.Time) error
+	TouchToken(id string, at time.Time) error // sets lastUsedAt
+
+	// Audit trail: append-only, no update or delete.
+	AppendAudit(e *AuditEvent) error // assigns Seq and ID; Time defaults to Now()
+	ListAudit(f AuditFilter) ([]AuditEvent, string, error)
+
+	// Idempotency records.
+	GetIdempotency(scope, key string) (*IdempotencyRecord, error)
+	PutIdempotency(r *IdempotencyRecord) error // EConflict if (scope, key) exists
+}
+
+// Paging: Limit ≤ 0 means DefaultLimit; larger than MaxLimit is clamped by the server.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// UserFilter selects users, sorted by email.
+type UserFilter struct {
+	Status string
+	Cursor string
+	Limit  int
+}
+
+// WorkspaceFilter selects workspaces, sorted by name. MemberID restricts to workspaces the
+// user is a member of; IDs restricts to the listed ids (nil: no restriction).
+type WorkspaceFilter struct {
+	MemberID string
+	IDs      []string
+	Cursor   string
+	Limit    int
+}
+
+// MemberFilter selects members of a workspace, sorted by email.
+type MemberFilter struct {
+	WorkspaceID string
+	Cursor      string
+	Limit       int
+}
+
+// TokenFilter selects tokens, newest first. Empty fields do not filter.
+type TokenFilter struct {
+	Kind           string
+	UserID         string
+	WorkspaceID    string
+	IncludeRevoked bool
+}
+
+// AuditFilter selects audit events. Newest first, unless Ascending (used by --follow with
+// AfterSeq). WorkspaceIDs restricts to events of those workspaces (nil: all).
+type AuditFilter struct {
+	WorkspaceIDs []string
+	ActorID      string
+	ActionPrefix string
+	Since        time.Time
+	Until        time.Time
+	AfterSeq     int64
+	Ascending    bool
+	Cursor       string
+	Limit        int
+}
