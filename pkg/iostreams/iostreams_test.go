@@ -3,6 +3,7 @@ package iostreams
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -284,5 +285,26 @@ func TestProgressColour(t *testing.T) {
 	p.Done()
 	if !strings.Contains(errOut.String(), "\x1b[36m") {
 		t.Fatalf("coloured bar expected, got %q", errOut.String())
+	}
+}
+
+func TestProgressConcurrentAdd(t *testing.T) {
+	ios, _, _, errOut := Test()
+	ios.SetStderrTTY(true)
+	p := ios.StartProgress("Copying", 800)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				p.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	p.Done()
+	if !strings.HasSuffix(errOut.String(), "800/800 100%\n") {
+		t.Fatalf("final line = %q", errOut.String()[max(0, errOut.Len()-40):])
 	}
 }
