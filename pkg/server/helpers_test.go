@@ -1,0 +1,218 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/store/sqlite"
+)
+
+var testPepper = []byte("test-pepper-test-pepper-test-pepper-0123")
+
+// testClock is a settable clock shared by the server and the store.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// env is a real server on a real SQLite file in a temp dir, with a bootstrapped owner.
+type env struct {
+	t          testing.TB
+	st         *sqlite.Store
+	srv        *Server
+	clock      *testClock
+	owner      *forj.User
+	ownerToken string
+}
+
+type envOption func(*Config)
+
+func withLogger(l *slog.Logger) envOption { return func(c *Config) { c.Logger = l } }
+
+// ownerTokenFixed is the known bootstrap token of every test env.
+const ownerTokenFixed = "forj_pat_tok_owner_OwnerSecret0123456789abcdef"
+
+func newEnv(t testing.TB, opts ...envOption) *env {
+	t.Helper()
+	clock := &testClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "forj.db"), sqlite.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg := Config{Store: st, Pepper: testPepper, Now: clock.Now, Ready: st.Ping}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, secret, err := Bootstrap(context.Background(), st, testPepper, "Owner@Example.com", ownerTokenFixed)
+	if err != nil || !created || secret != ownerTokenFixed {
+		t.Fatalf("Bootstrap = %v %q %v", created, secret, err)
+	}
+	e := &env{t: t, st: st, srv: srv, clock: clock, ownerToken: secret}
+	e.view(func(tx forj.Tx) error {
+		e.owner, err = tx.GetUserByEmail("owner@example.com")
+		return err
+	})
+	return e
+}
+
+func (e *env) view(fn func(tx forj.Tx) error) {
+	e.t.Helper()
+	if err := e.st.View(context.Background(), fn); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) update(fn func(tx forj.Tx) error) {
+	e.t.Helper()
+	if err := e.st.Update(context.Background(), fn); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// resp is a finished response.
+type resp struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+func (r *resp) String() string { return string(r.Body) }
+
+// errCode is the error code of an error response ("" when the body is not an error).
+func (r *resp) errCode() string {
+	var b forj.ErrorBody
+	if json.Unmarshal(r.Body, &b) != nil || b.Error == nil {
+		return ""
+	}
+	return b.Error.Code
+}
+
+func (r *resp) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// do sends a request through ServeHTTP. body: nil, a string (sent as is) or a value
+// (JSON-encoded). hdr: alternating header names and values.
+func (e *env) do(method, path, token string, body any, hdr ...string) *resp {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	return &resp{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// must fails the test unless the response has the wanted status.
+func (e *env) must(want int, r *resp) *resp {
+	e.t.Helper()
+	if r.Code != want {
+		e.t.Fatalf("status %d, want %d: %s", r.Code, want, r.Body)
+	}
+	return r
+}
+
+// newUser creates an active user with a personal access token, straight in the store.
+func (e *env) newUser(email string) (*forj.User, string) {
+	e.t.Helper()
+	u := &forj.User{Email: email, Name: strings.Split(email, "@")[0], Status: forj.UserActive, GlobalRole: forj.GlobalMember}
+	var token string
+	e.update(func(tx forj.Tx) error {
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		var err error
+		token, err = e.newToken(tx, u.ID, forj.TokenPAT, "", nil)
+		return err
+	})
+	return u, token
+}
+
+// newToken creates a token (a personal one, or an API key when workspaceID is set).
+func (e *env) newToken(tx forj.Tx, userID, kind, workspaceID string, scopes []string) (string, error) {
+	id, secret := forj.NewID(forj.PrefixToken), forj.NewTokenSecret()
+	t := &forj.Token{
+		ID: id, Kind: kind, Name: "test " + kind, UserID: userID, WorkspaceID: workspaceID, Scopes: scopes,
+		Prefix: forj.TokenDisplayPrefix(kind, id), SecretHash: HashSecret(testPepper, secret),
+	}
+	if t.Scopes == nil {
+		t.Scopes = []string{}
+	}
+	if err := tx.CreateToken(t); err != nil {
+		return "", err
+	}
+	return forj.FormatToken(kind, id, secret), nil
+}
+
+func (e *env) newWorkspace(name string) *forj.Workspace {
+	e.t.Helper()
+	w := &forj.Workspace{Name: name, CreatedBy: e.owner.ID, UpdatedBy: e.owner.ID}
+	e.update(func(tx forj.Tx) error { return tx.CreateWorkspace(w) })
+	return w
+}
+
+func (e *env) addMember(wsID, userID, role string) {
+	e.t.Helper()
+	e.update(func(tx forj.Tx) error { _, err := tx.AddMember(wsID, userID, role); return err })
+}
+
+// audit lists audit events matching an action prefix, newest first.
+func (e *env) audit(actionPrefix string) []forj.AuditEvent {
+	e.t.Helper()
+	var evs []forj.AuditEvent
+	e.view(func(tx forj.Tx) error {
+		var err error
+		evs, _, err = tx.ListAudit(forj.AuditFilter{ActionPrefix: actionPrefix, Limit: forj.MaxLimit})
+		return err
+	})
+	return evs
+}

@@ -1,0 +1,618 @@
+//go:build openapi
+
+// The contract test: docs/openapi.yaml is loaded and validated with kin-openapi, a real
+// server on real SQLite answers a scenario that calls every route (successes and the main
+// errors), and every real request and response is validated against the spec. It also
+// checks that the spec and the route table list the same routes.
+//
+// Built with -tags openapi until go.sum carries kin-openapi's own dependencies (the lead
+// adds them; see the cmd/forjd helper's report), then the tag goes.
+
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/store/sqlite"
+)
+
+const oaSpecPath = "../../docs/openapi.yaml"
+
+// oaHarness sends requests to a real server and validates each against the spec.
+type oaHarness struct {
+	t      *testing.T
+	doc    *openapi3.T
+	router routers.Router
+	base   string
+	st     *sqlite.Store
+	opts   *openapi3filter.Options
+	// seen records, per operation ("GET /api/v1/workspaces"), the statuses answered.
+	seen map[string]map[int]bool
+}
+
+// oaReq is one request of the scenario.
+type oaReq struct {
+	method, path string
+	token        string
+	body         any // JSON-encoded; a []byte is sent as is
+	header       map[string]string
+	// specInvalid marks a request the spec itself rejects (unknown field, missing token,
+	// malformed parameter): the spec must refuse it too, and the answer must still match.
+	specInvalid bool
+}
+
+// oaResp is the answer.
+type oaResp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r *oaResp) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (r *oaResp) code() string {
+	var e forj.ErrorBody
+	if json.Unmarshal(r.body, &e) != nil || e.Error == nil {
+		return ""
+	}
+	return e.Error.Code
+}
+
+func oaLoadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(oaSpecPath)
+	if err != nil {
+		t.Fatalf("load %s: %v", oaSpecPath, err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("%s is not a valid OpenAPI document: %v", oaSpecPath, err)
+	}
+	return doc
+}
+
+func newOAHarness(t *testing.T) (*oaHarness, string) {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "forjd.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	pepper := []byte("openapi-test-pepper-0123456789abcdef")
+	srv, err := New(Config{Store: st, Pepper: pepper, Ready: st.Ping})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	_, owner, err := Bootstrap(context.Background(), st, pepper, "owner@example.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	doc := oaLoadSpec(t)
+	doc.Servers = openapi3.Servers{{URL: ts.URL}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &oaHarness{
+		t: t, doc: doc, router: router, base: ts.URL, st: st, seen: map[string]map[int]bool{},
+		opts: &openapi3filter.Options{
+			AuthenticationFunc:                oaBearer,
+			IncludeResponseStatus:             true, // an undocumented status is an error
+			MultiError:                        true,
+			RejectWhenRequestBodyNotSpecified: true,
+		},
+	}
+	return h, owner
+}
+
+// oaBearer accepts any bearer credential: whether the token is good is the server's
+// business, and the scenario checks its answers.
+func oaBearer(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if in.SecuritySchemeName != "bearer" {
+		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
+	}
+	if !strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
+		return errors.New("no bearer token")
+	}
+	return nil
+}
+
+// do sends r, checks the status, and validates the request and the response.
+func (h *oaHarness) do(r oaReq, want int) *oaResp {
+	h.t.Helper()
+	var body []byte
+	switch b := r.body.(type) {
+	case nil:
+	case []byte:
+		body = b
+	default:
+		var err error
+		if body, err = json.Marshal(b); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	build := func() *http.Request {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequest(r.method, h.base+r.path, rd)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if r.token != "" {
+			req.Header.Set("Authorization", "Bearer "+r.token)
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range r.header {
+			req.Header.Set(k, v)
+		}
+		return req
+	}
+
+	resp, err := http.DefaultClient.Do(build())
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	got := &oaResp{status: resp.StatusCode, header: resp.Header}
+	got.body, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	what := fmt.Sprintf("%s %s", r.method, r.path)
+	if got.status != want {
+		h.t.Fatalf("%s: status %d, want %d: %s", what, got.status, want, got.body)
+	}
+	if got.header.Get("X-Request-Id") == "" {
+		h.t.Errorf("%s: no X-Request-Id", what)
+	}
+
+	vreq := build()
+	route, params, err := h.router.FindRoute(vreq)
+	if err != nil {
+		h.t.Errorf("%s: not in the spec: %v", what, err)
+		return got
+	}
+	op := route.Method + " " + route.Path
+	if h.seen[op] == nil {
+		h.seen[op] = map[int]bool{}
+	}
+	h.seen[op][got.status] = true
+
+	ctx := context.Background()
+	in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route, Options: h.opts}
+	err = openapi3filter.ValidateRequest(ctx, in)
+	switch {
+	case r.specInvalid && err == nil:
+		h.t.Errorf("%s: the spec accepts a request the scenario meant to be invalid (body %s)", what, body)
+	case !r.specInvalid && err != nil:
+		h.t.Errorf("%s: request does not match the spec: %v\nbody: %s", what, err, body)
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 got.status,
+		Header:                 got.header,
+		Body:                   io.NopCloser(bytes.NewReader(got.body)),
+		Options:                h.opts,
+	}
+	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
+		h.t.Errorf("%s → %d: response does not match the spec: %v\nbody: %s", what, got.status, err, got.body)
+	}
+	return got
+}
+
+// wantCode checks an error answer's code.
+func (h *oaHarness) wantCode(r *oaResp, code string) {
+	h.t.Helper()
+	if c := r.code(); c != code {
+		h.t.Errorf("error code %q, want %q: %s", c, code, r.body)
+	}
+}
+
+func TestOpenAPIContract(t *testing.T) {
+	h, owner := newOAHarness(t)
+	get := func(path, token string, want int) *oaResp {
+		t.Helper()
+		return h.do(oaReq{method: "GET", path: path, token: token}, want)
+	}
+	send := func(method, path, token string, body any, want int) *oaResp {
+		t.Helper()
+		return h.do(oaReq{method: method, path: path, token: token, body: body}, want)
+	}
+
+	// Health.
+	get("/healthz", "", 200)
+	get("/readyz", "", 200)
+
+	// Authentication failures.
+	h.wantCode(h.do(oaReq{method: "GET", path: "/api/v1/auth/me", specInvalid: true}, 401), forj.EUnauthenticated)
+	get("/api/v1/auth/me", "forj_pat_tok_nobody_AAAAAAAAAAAAAAAAAAAAAAAA", 401)
+	get("/api/v1/auth/me", "not-a-token", 401)
+	var me forj.MeResponse
+	get("/api/v1/auth/me", owner, 200).decode(t, &me)
+
+	// Workspaces.
+	var dev, prod forj.Workspace
+	r := send("POST", "/api/v1/workspace", owner, forj.CreateWorkspaceRequest{
+		Name: "acme-dev", Description: "Acme development", Color: "#336699", Icon: "rocket", Environment: "dev"}, 201)
+	r.decode(t, &dev)
+	send("POST", "/api/v1/workspace", owner, forj.CreateWorkspaceRequest{Name: "acme-prod", Environment: "prod"}, 201).decode(t, &prod)
+	h.wantCode(send("POST", "/api/v1/workspace", owner, forj.CreateWorkspaceRequest{Name: "acme-dev"}, 409), forj.EConflict)
+	h.wantCode(send("POST", "/api/v1/workspace", owner, forj.CreateWorkspaceRequest{Name: "ws_sneaky"}, 400), forj.EInvalid)
+	h.wantCode(h.do(oaReq{method: "POST", path: "/api/v1/workspace", token: owner,
+		body: []byte(`{"name":"x","owner":"me"}`), specInvalid: true}, 400), forj.EInvalid)
+	h.wantCode(h.do(oaReq{method: "POST", path: "/api/v1/workspace", token: owner,
+		body: forj.CreateWorkspaceRequest{Name: "big", Description: strings.Repeat("x", 2<<20)}, specInvalid: true}, 413), forj.ETooLarge)
+
+	// Idempotency: the same key and body replays; the same key with another body conflicts.
+	idem := map[string]string{"Idempotency-Key": "create-staging-1"}
+	var staging, replay forj.Workspace
+	h.do(oaReq{method: "POST", path: "/api/v1/workspace", token: owner, header: idem,
+		body: forj.CreateWorkspaceRequest{Name: "acme-staging"}}, 201).decode(t, &staging)
+	r = h.do(oaReq{method: "POST", path: "/api/v1/workspace", token: owner, header: idem,
+		body: forj.CreateWorkspaceRequest{Name: "acme-staging"}}, 201)
+	r.decode(t, &replay)
+	if replay.ID != staging.ID || r.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay = %+v (header %q), want the first answer", replay, r.header.Get("Idempotent-Replayed"))
+	}
+	h.wantCode(h.do(oaReq{method: "POST", path: "/api/v1/workspace", token: owner, header: idem,
+		body: forj.CreateWorkspaceRequest{Name: "acme-other"}}, 409), forj.EConflict)
+
+	var wl forj.List[forj.Workspace]
+	get("/api/v1/workspaces", owner, 200).decode(t, &wl)
+	if len(wl.Data) != 3 {
+		t.Errorf("owner sees %d workspaces, want 3", len(wl.Data))
+	}
+	get("/api/v1/workspaces?limit=1", owner, 200).decode(t, &wl)
+	if len(wl.Data) != 1 || wl.NextCursor == "" {
+		t.Fatalf("limit=1 page = %+v", wl)
+	}
+	get("/api/v1/workspaces?limit=1&cursor="+wl.NextCursor, owner, 200)
+	get("/api/v1/workspaces?name=acme-prod", owner, 200)
+	h.do(oaReq{method: "GET", path: "/api/v1/workspaces?limit=lots", token: owner, specInvalid: true}, 400)
+	get("/api/v1/workspaces?cursor=%25%25%25", owner, 400)
+
+	r = get("/api/v1/workspace/"+dev.ID, owner, 200)
+	etag := r.header.Get("ETag")
+	unknownWS := forj.NewID(forj.PrefixWorkspace)
+	get("/api/v1/workspace/"+unknownWS, owner, 404)
+
+	desc := "Acme development, moved"
+	h.do(oaReq{method: "PATCH", path: "/api/v1/workspace/" + dev.ID, token: owner,
+		header: map[string]string{"If-Match": etag}, body: forj.UpdateWorkspaceRequest{Description: &desc}}, 200)
+	h.wantCode(h.do(oaReq{method: "PATCH", path: "/api/v1/workspace/" + dev.ID, token: owner,
+		header: map[string]string{"If-Match": etag}, body: forj.UpdateWorkspaceRequest{Description: &desc}}, 412), forj.EConflict)
+	taken := "acme-prod"
+	send("PATCH", "/api/v1/workspace/"+dev.ID, owner, forj.UpdateWorkspaceRequest{Name: &taken}, 409)
+	h.do(oaReq{method: "PATCH", path: "/api/v1/workspace/" + dev.ID, token: owner,
+		header: map[string]string{"If-Match": "yesterday"}, body: forj.UpdateWorkspaceRequest{}}, 400)
+	send("PATCH", "/api/v1/workspace/"+unknownWS, owner, forj.UpdateWorkspaceRequest{}, 404)
+
+	// Users: invite, accept by logging in, log in again.
+	var inv forj.InviteUserResponse
+	send("POST", "/api/v1/users", owner, forj.InviteUserRequest{Email: "vera@example.com", Name: "Vera"}, 201).decode(t, &inv)
+	send("POST", "/api/v1/users", owner, forj.InviteUserRequest{Email: "not an email"}, 400)
+	const pw = "correct horse battery staple"
+	var login forj.TokenResponse
+	send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com", Password: pw, InviteCode: inv.InviteCode}, 201).decode(t, &login)
+	send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com", Password: pw, TokenName: "laptop"}, 201).decode(t, &login)
+	vera := login.Secret
+	h.wantCode(send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com", Password: "wrong password!"}, 401), forj.EUnauthenticated)
+	send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com"}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/auth/login", body: []byte(`{"email":"a@b.c","password":"x","remember":true}`), specInvalid: true}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/auth/login", body: []byte(`{"email":"a@b.c","password":"` + strings.Repeat("p", 2<<20) + `"}`)}, 413)
+	send("POST", "/api/v1/users", owner, forj.InviteUserRequest{Email: "vera@example.com"}, 409)
+	send("POST", "/api/v1/users", vera, forj.InviteUserRequest{Email: "eve@example.com"}, 403)
+
+	var ul forj.List[forj.User]
+	get("/api/v1/users", owner, 200).decode(t, &ul)
+	get("/api/v1/users?status=active&email=vera@example.com", owner, 200)
+	h.do(oaReq{method: "GET", path: "/api/v1/users?status=sleepy", token: owner, specInvalid: true}, 400)
+	get("/api/v1/users", vera, 403)
+	veraID := login.User.ID
+	get("/api/v1/users/"+veraID, owner, 200)
+	get("/api/v1/users/"+forj.NewID(forj.PrefixUser), owner, 404)
+	get("/api/v1/users/"+veraID, vera, 403)
+
+	// Members: add by email (invite) and by id, list, change role, remove.
+	var added forj.AddUserResponse
+	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{Email: "nina@example.com", Role: "developer"}, 201).decode(t, &added)
+	if !added.Invited || added.InviteCode == "" {
+		t.Errorf("add-user of a new email = %+v, want an invite", added)
+	}
+	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{UserID: veraID, Role: "viewer"}, 201).decode(t, &added)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{UserID: veraID, Role: "viewer"}, 409)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{Email: "zed@example.com", Role: "wizard"}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/workspace/" + dev.ID + "/add-user", token: owner,
+		body: []byte(`{"email":"zed@example.com","role":"viewer","workspaceId":"ws_x"}`), specInvalid: true}, 400)
+	send("POST", "/api/v1/workspace/"+unknownWS+"/add-user", owner, forj.AddUserRequest{Email: "zed@example.com", Role: "viewer"}, 404)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", vera, forj.AddUserRequest{Email: "zed@example.com", Role: "viewer"}, 403)
+	send("POST", "/api/v1/workspace/"+prod.ID+"/add-user", vera, forj.AddUserRequest{Email: "zed@example.com", Role: "viewer"}, 404)
+
+	var ml forj.List[forj.Member]
+	get("/api/v1/workspace/"+dev.ID+"/members", vera, 200).decode(t, &ml)
+	if len(ml.Data) != 2 {
+		t.Errorf("dev has %d members, want 2", len(ml.Data))
+	}
+	get("/api/v1/workspace/"+dev.ID+"/members?email=NINA@example.com&limit=10", owner, 200)
+	get("/api/v1/workspace/"+dev.ID+"/members?email=bad", owner, 400)
+	get("/api/v1/workspace/"+prod.ID+"/members", vera, 404)
+
+	// A custom role without workspace.read: its holder sees the workspace but may not read it.
+	send("POST", "/api/v1/roles", owner, forj.CreateRoleRequest{Name: "auditor", Description: "reads the trail", Permissions: []string{"audit.read"}}, 201)
+	send("POST", "/api/v1/roles", owner, forj.CreateRoleRequest{Name: "auditor", Permissions: []string{"audit.read"}}, 409)
+	send("POST", "/api/v1/roles", owner, forj.CreateRoleRequest{Name: "root", Permissions: []string{"user.write"}}, 400)
+	send("POST", "/api/v1/roles", vera, forj.CreateRoleRequest{Name: "mine", Permissions: []string{"audit.read"}}, 403)
+	h.do(oaReq{method: "POST", path: "/api/v1/roles", token: owner, body: []byte(`{"name":"x"}`), specInvalid: true}, 400)
+	send("PATCH", "/api/v1/workspace/"+prod.ID+"/members/"+veraID, owner, forj.SetMemberRoleRequest{Role: "viewer"}, 404)
+	send("POST", "/api/v1/workspace/"+prod.ID+"/add-user", owner, forj.AddUserRequest{UserID: veraID, Role: "auditor"}, 201)
+	send("POST", "/api/v1/auth/switch-workspace", vera, forj.SwitchWorkspaceRequest{WorkspaceID: prod.ID}, 403)
+	get("/api/v1/workspace/"+prod.ID, vera, 403)
+	send("PATCH", "/api/v1/workspace/"+dev.ID, vera, forj.UpdateWorkspaceRequest{Description: &desc}, 403)
+	get("/api/v1/workspace/"+dev.ID+"/audit", vera, 403)
+	get("/api/v1/workspace/"+prod.ID+"/audit", vera, 200)
+	get("/api/v1/workspace/"+staging.ID+"/audit", vera, 404)
+	get("/api/v1/workspace/"+prod.ID+"/members", vera, 403)
+
+	var m forj.Member
+	send("PATCH", "/api/v1/workspace/"+dev.ID+"/members/"+veraID, owner, forj.SetMemberRoleRequest{Role: "admin"}, 200).decode(t, &m)
+	if m.Role != "admin" {
+		t.Errorf("set-role answered %+v", m)
+	}
+	send("PATCH", "/api/v1/workspace/"+dev.ID+"/members/"+veraID, owner, forj.SetMemberRoleRequest{Role: "wizard"}, 400)
+	send("PATCH", "/api/v1/workspace/"+dev.ID+"/members/"+veraID, vera, forj.SetMemberRoleRequest{Role: "viewer"}, 403) // not oneself
+	h.do(oaReq{method: "PATCH", path: "/api/v1/workspace/" + dev.ID + "/members/" + veraID, token: owner,
+		body: []byte(`{"role":"viewer","userId":"usr_x"}`), specInvalid: true}, 400)
+
+	// Switch workspace.
+	var sw forj.SwitchWorkspaceResponse
+	send("POST", "/api/v1/auth/switch-workspace", vera, forj.SwitchWorkspaceRequest{WorkspaceID: dev.ID}, 200).decode(t, &sw)
+	if sw.Workspace.ID != dev.ID || sw.Role != "admin" {
+		t.Errorf("switch-workspace = %+v", sw)
+	}
+	send("POST", "/api/v1/auth/switch-workspace", owner, forj.SwitchWorkspaceRequest{WorkspaceID: prod.ID}, 200)
+	send("POST", "/api/v1/auth/switch-workspace", vera, forj.SwitchWorkspaceRequest{WorkspaceID: staging.ID}, 404)
+	send("POST", "/api/v1/auth/switch-workspace", owner, forj.SwitchWorkspaceRequest{}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/auth/switch-workspace", token: owner,
+		body: []byte(`{"workspaceId":"` + dev.ID + `","role":"admin"}`), specInvalid: true}, 400)
+	get("/api/v1/auth/me", vera, 200).decode(t, &me)
+	if len(me.Memberships) != 2 {
+		t.Errorf("vera's memberships = %+v", me.Memberships)
+	}
+
+	// Remove a member (vera is an admin of dev now and removes nina).
+	var removed forj.Member
+	send("POST", "/api/v1/workspace/"+dev.ID+"/remove-user", vera, forj.RemoveUserRequest{Email: "nina@example.com"}, 200).decode(t, &removed)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/remove-user", vera, forj.RemoveUserRequest{Email: "nina@example.com"}, 404)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/remove-user", vera, forj.RemoveUserRequest{UserID: veraID}, 403)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/remove-user", owner, forj.RemoveUserRequest{}, 400)
+	send("POST", "/api/v1/workspace/"+prod.ID+"/remove-user", vera, forj.RemoveUserRequest{UserID: veraID}, 403)
+	send("POST", "/api/v1/workspace/"+staging.ID+"/remove-user", vera, forj.RemoveUserRequest{UserID: veraID}, 404)
+	h.do(oaReq{method: "POST", path: "/api/v1/workspace/" + dev.ID + "/remove-user", token: owner,
+		body: []byte(`{"userId":"` + veraID + `","reason":"x"}`), specInvalid: true}, 400)
+
+	// Roles and permissions.
+	var rl forj.List[forj.Role]
+	get("/api/v1/roles", vera, 200).decode(t, &rl)
+	if len(rl.Data) != 5 || !rl.Data[0].BuiltIn || rl.Data[4].Name != "auditor" {
+		t.Errorf("roles = %+v", rl.Data)
+	}
+	get("/api/v1/roles/admin", vera, 200)
+	get("/api/v1/roles/auditor", vera, 200)
+	get("/api/v1/roles/wizard", vera, 404)
+	get("/api/v1/permissions", vera, 200)
+	send("DELETE", "/api/v1/roles/admin", owner, nil, 400)
+	send("DELETE", "/api/v1/roles/auditor", owner, nil, 409) // vera holds it in prod
+	send("DELETE", "/api/v1/roles/auditor", vera, nil, 403)
+	send("DELETE", "/api/v1/roles/wizard", owner, nil, 404)
+	send("PATCH", "/api/v1/workspace/"+prod.ID+"/members/"+veraID, owner, forj.SetMemberRoleRequest{Role: "tester"}, 200)
+	send("DELETE", "/api/v1/roles/auditor", owner, nil, 204)
+
+	// Audit trail.
+	var al forj.List[forj.AuditEvent]
+	get("/api/v1/workspace/"+dev.ID+"/audit", owner, 200).decode(t, &al)
+	if len(al.Data) == 0 {
+		t.Error("dev's audit trail is empty")
+	}
+	get("/api/v1/workspace/"+dev.ID+"/audit?action=member.&actor=owner@example.com&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&limit=2", owner, 200)
+	get("/api/v1/workspace/"+dev.ID+"/audit?after=0&actor="+veraID, owner, 200)
+	get("/api/v1/workspace/"+unknownWS+"/audit", owner, 404)
+	h.do(oaReq{method: "GET", path: "/api/v1/workspace/" + dev.ID + "/audit?since=yesterday", token: owner, specInvalid: true}, 400)
+	h.do(oaReq{method: "GET", path: "/api/v1/workspace/" + dev.ID + "/audit?after=-1", token: owner, specInvalid: true}, 400)
+	get("/api/v1/audit", owner, 200).decode(t, &al)
+	if len(al.Data) == 0 {
+		t.Error("the owner's audit trail is empty")
+	}
+	get("/api/v1/audit?action=access.denied", vera, 200)
+	h.do(oaReq{method: "GET", path: "/api/v1/audit?limit=-5", token: owner, specInvalid: true}, 400)
+	get("/api/v1/audit?actor=nobody", owner, 400)
+
+	// Tokens: list, create, revoke by id and "current".
+	var tl forj.List[forj.Token]
+	get("/api/v1/auth/tokens", vera, 200).decode(t, &tl)
+	if len(tl.Data) != 2 {
+		t.Errorf("vera has %d tokens, want 2 (two logins)", len(tl.Data))
+	}
+	var ci forj.TokenResponse
+	send("POST", "/api/v1/auth/tokens", vera, forj.CreateTokenRequest{Name: "ci", ExpiresIn: "90d"}, 201).decode(t, &ci)
+	send("POST", "/api/v1/auth/tokens", vera, forj.CreateTokenRequest{Name: "bad", ExpiresIn: "forever"}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/auth/tokens", token: vera, body: []byte(`{"name":"x","scopes":["*"]}`), specInvalid: true}, 400)
+	send("DELETE", "/api/v1/auth/tokens/"+ci.Token.ID, vera, nil, 204)
+	get("/api/v1/auth/me", ci.Secret, 401)
+	send("DELETE", "/api/v1/auth/tokens/"+login.Token.ID, owner, nil, 404) // not the owner's own
+
+	// A workspace API key (made through the store: key routes come later) may not manage
+	// personal tokens, nor act outside its workspace.
+	key := oaAPIKey(t, h.st, veraID, dev.ID, []string{"workspace.read", "member.read"})
+	get("/api/v1/auth/tokens", key, 403)
+	send("POST", "/api/v1/auth/tokens", key, forj.CreateTokenRequest{Name: "escape"}, 403)
+	send("DELETE", "/api/v1/auth/tokens/current", key, nil, 403)
+	get("/api/v1/workspace/"+dev.ID, key, 200)
+	get("/api/v1/workspace/"+prod.ID, key, 404)
+	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", key, forj.AddUserRequest{Email: "zed@example.com", Role: "viewer"}, 403)
+	send("POST", "/api/v1/workspace", key, forj.CreateWorkspaceRequest{Name: "by-key"}, 403)
+
+	// Disable and enable a user: its tokens stop and start working.
+	var u forj.User
+	send("POST", "/api/v1/users/"+veraID+"/disable", owner, nil, 200).decode(t, &u)
+	if u.Status != forj.UserDisabled {
+		t.Errorf("disable answered %+v", u)
+	}
+	get("/api/v1/auth/me", vera, 401)
+	send("POST", "/api/v1/users/"+veraID+"/enable", owner, map[string]any{}, 200).decode(t, &u)
+	if u.Status != forj.UserActive {
+		t.Errorf("enable answered %+v", u)
+	}
+	get("/api/v1/auth/me", vera, 200)
+	send("POST", "/api/v1/users/"+me.User.ID+"/disable", vera, nil, 403)
+	send("POST", "/api/v1/users/"+forj.NewID(forj.PrefixUser)+"/enable", owner, nil, 404)
+	send("POST", "/api/v1/users/"+forj.NewID(forj.PrefixUser)+"/disable", owner, nil, 404)
+	h.do(oaReq{method: "POST", path: "/api/v1/users/" + veraID + "/disable", token: owner, body: []byte(`{"reason":"x"}`), specInvalid: true}, 400)
+	var ownerMe forj.MeResponse
+	get("/api/v1/auth/me", owner, 200).decode(t, &ownerMe)
+	send("POST", "/api/v1/users/"+ownerMe.User.ID+"/disable", owner, nil, 403)
+
+	// Delete a workspace.
+	send("DELETE", "/api/v1/workspace/"+prod.ID, vera, nil, 403) // tester in prod
+	send("DELETE", "/api/v1/workspace/"+staging.ID, vera, nil, 404)
+	send("DELETE", "/api/v1/workspace/"+staging.ID, owner, nil, 204)
+	send("DELETE", "/api/v1/workspace/"+staging.ID, owner, nil, 404)
+
+	// Log out: "current" revokes the calling token.
+	send("DELETE", "/api/v1/auth/tokens/current", vera, nil, 204)
+	get("/api/v1/auth/me", vera, 401)
+
+	h.checkCoverage()
+}
+
+// oaAPIKey stores a workspace API key for a user and returns the token string.
+func oaAPIKey(t *testing.T, st *sqlite.Store, userID, workspaceID string, scopes []string) string {
+	t.Helper()
+	id, secret := forj.NewID(forj.PrefixToken), forj.NewTokenSecret()
+	// The harness's pepper: keys are checked with the server's HMAC.
+	pepper := []byte("openapi-test-pepper-0123456789abcdef")
+	err := st.Update(context.Background(), func(tx forj.Tx) error {
+		return tx.CreateToken(&forj.Token{
+			ID: id, Kind: forj.TokenKey, Name: "contract-key", UserID: userID, WorkspaceID: workspaceID,
+			Scopes: scopes, Prefix: forj.TokenDisplayPrefix(forj.TokenKey, id), SecretHash: HashSecret(pepper, secret),
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return forj.FormatToken(forj.TokenKey, id, secret)
+}
+
+// checkCoverage fails for a spec operation the scenario never called, and logs the
+// documented statuses it never saw.
+func (h *oaHarness) checkCoverage() {
+	h.t.Helper()
+	var missing, unseen []string
+	for path, item := range h.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			seen := h.seen[key]
+			if len(seen) == 0 {
+				missing = append(missing, key)
+				continue
+			}
+			for code := range op.Responses.Map() {
+				var n int
+				if _, err := fmt.Sscan(code, &n); err == nil && !seen[n] && n != 500 {
+					unseen = append(unseen, key+" → "+code)
+				}
+			}
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unseen)
+	for _, k := range missing {
+		h.t.Errorf("the scenario never called %s", k)
+	}
+	if len(unseen) > 0 {
+		h.t.Logf("documented statuses the scenario did not produce:\n  %s", strings.Join(unseen, "\n  "))
+	}
+}
+
+// TestOpenAPIRoutesMatchRouteTable: every route the server answers is in the spec with
+// its method, and every operation of the spec is a route of the server.
+func TestOpenAPIRoutesMatchRouteTable(t *testing.T) {
+	doc := oaLoadSpec(t)
+	served := map[string]bool{}
+	for _, rt := range routes() {
+		key := rt.method + " " + rt.pattern
+		served[key] = true
+		item := doc.Paths.Value(rt.pattern)
+		if item == nil || item.GetOperation(rt.method) == nil {
+			t.Errorf("the server answers %s, which docs/openapi.yaml does not describe", key)
+			continue
+		}
+		op := item.GetOperation(rt.method)
+		// Public routes need no security; every other route needs the bearer scheme.
+		isPublic := op.Security != nil && len(*op.Security) == 0
+		if isPublic != (rt.access == public) {
+			t.Errorf("%s: spec says public=%v, route table says access %v", key, isPublic, rt.access)
+		}
+		// Every POST but login documents Idempotency-Key.
+		if rt.method == http.MethodPost && rt.access != public && !oaHasParam(op, item, "Idempotency-Key") {
+			t.Errorf("%s does not document Idempotency-Key", key)
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !served[method+" "+path] {
+				t.Errorf("docs/openapi.yaml describes %s %s, which the server does not answer", method, path)
+			}
+		}
+	}
+	// The error code enum is the set of forj codes.
+	codes := doc.Components.Schemas["Error"].Value.Properties["code"].Value.Enum
+	want := []string{forj.EInvalid, forj.EUnauthenticated, forj.EForbidden, forj.ENotFound, forj.EConflict, forj.ETooLarge, forj.ERateLimited, forj.EInternal}
+	var got []string
+	for _, c := range codes {
+		got = append(got, fmt.Sprint(c))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("error code enum = %v, want %v", got, want)
+	}
+}
+
+func oaHasParam(op *openapi3.Operation, item *openapi3.PathItem, name string) bool {
+	for _, ps := range []openapi3.Parameters{op.Parameters, item.Parameters} {
+		for _, p := range ps {
+			if p.Value != nil && p.Value.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}

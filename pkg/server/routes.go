@@ -1,0 +1,93 @@
+package server
+
+import (
+	"github.com/forjinn/forjctl/pkg/authz"
+)
+
+// access says who may call a route. The router, the authorization middleware, the access
+// matrix test and docs/api.md all read the same table below.
+type access int
+
+const (
+	// public routes need no token; an Authorization header is ignored.
+	public access = iota
+	// authenticated routes accept any valid token (personal access token or API key).
+	authenticated
+	// userOnly routes accept personal access tokens only: API keys cannot manage a user's
+	// own tokens.
+	userOnly
+	// global routes need perm, a global permission (the owner's, never an API key's).
+	global
+	// workspace routes need perm in the workspace named by the {id} path value.
+	workspace
+	// bodyWorkspace routes need perm in a workspace named in the request body; the handler
+	// decodes the body and calls call.authorizeWorkspace with it.
+	bodyWorkspace
+)
+
+func (a access) String() string {
+	switch a {
+	case public:
+		return "public"
+	case authenticated:
+		return "any token"
+	case userOnly:
+		return "any user token"
+	case global:
+		return "global"
+	case workspace:
+		return "workspace"
+	case bodyWorkspace:
+		return "workspace (from body)"
+	}
+	return "unknown"
+}
+
+// route is one row of the route table.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	perm    string // for global, workspace and bodyWorkspace
+	handle  func(*Server, *call) error
+}
+
+// routes is the route table: exactly docs/api.md. A function, not a package variable, so
+// there is no package-level mutable state.
+func routes() []route {
+	return []route{
+		{"GET", "/healthz", public, "", (*Server).healthz},
+		{"GET", "/readyz", public, "", (*Server).readyz},
+
+		{"POST", "/api/v1/auth/login", public, "", (*Server).login},
+		{"GET", "/api/v1/auth/me", authenticated, "", (*Server).me},
+		{"POST", "/api/v1/auth/switch-workspace", bodyWorkspace, authz.WorkspaceRead, (*Server).switchWorkspace},
+		{"GET", "/api/v1/auth/tokens", userOnly, "", (*Server).listTokens},
+		{"POST", "/api/v1/auth/tokens", userOnly, "", (*Server).createToken},
+		{"DELETE", "/api/v1/auth/tokens/{tokenId}", userOnly, "", (*Server).revokeToken},
+
+		{"POST", "/api/v1/workspace", global, authz.WorkspaceCreate, (*Server).createWorkspace},
+		{"GET", "/api/v1/workspaces", authenticated, "", (*Server).listWorkspaces},
+		{"GET", "/api/v1/workspace/{id}", workspace, authz.WorkspaceRead, (*Server).getWorkspace},
+		{"PATCH", "/api/v1/workspace/{id}", workspace, authz.WorkspaceUpdate, (*Server).updateWorkspace},
+		{"DELETE", "/api/v1/workspace/{id}", workspace, authz.WorkspaceDelete, (*Server).deleteWorkspace},
+		{"POST", "/api/v1/workspace/{id}/add-user", workspace, authz.MemberWrite, (*Server).addUser},
+		{"POST", "/api/v1/workspace/{id}/remove-user", workspace, authz.MemberWrite, (*Server).removeUser},
+		{"GET", "/api/v1/workspace/{id}/members", workspace, authz.MemberRead, (*Server).listMembers},
+		{"PATCH", "/api/v1/workspace/{id}/members/{userId}", workspace, authz.MemberWrite, (*Server).setMemberRole},
+		{"GET", "/api/v1/workspace/{id}/audit", workspace, authz.AuditRead, (*Server).listWorkspaceAudit},
+		{"GET", "/api/v1/audit", authenticated, "", (*Server).listAudit},
+
+		{"GET", "/api/v1/users", global, authz.UserRead, (*Server).listUsers},
+		{"POST", "/api/v1/users", global, authz.UserWrite, (*Server).inviteUser},
+		{"GET", "/api/v1/users/{userId}", global, authz.UserRead, (*Server).getUser},
+		{"POST", "/api/v1/users/{userId}/disable", global, authz.UserWrite, (*Server).disableUser},
+		{"POST", "/api/v1/users/{userId}/enable", global, authz.UserWrite, (*Server).enableUser},
+
+		{"GET", "/api/v1/roles", authenticated, "", (*Server).listRoles},
+		{"GET", "/api/v1/roles/{name}", authenticated, "", (*Server).getRole},
+		{"POST", "/api/v1/roles", global, authz.RoleWrite, (*Server).createRole},
+		{"DELETE", "/api/v1/roles/{name}", global, authz.RoleWrite, (*Server).deleteRole},
+		{"GET", "/api/v1/permissions", authenticated, "", (*Server).listPermissions},
+	}
+}
