@@ -75,7 +75,12 @@ func (t *tx) ListAudit(f forj.AuditFilter) ([]forj.AuditEvent, string, error) {
 	}
 	limit := pageLimit(f.Limit)
 	var w where
-	if f.WorkspaceIDs != nil {
+	switch {
+	case len(f.WorkspaceIDs) == 1:
+		// The common case (one workspace's trail): the (workspace_id, seq) index then
+		// yields rows in order and the LIMIT stops the scan early.
+		w.add("workspace_id = ?", f.WorkspaceIDs[0])
+	case f.WorkspaceIDs != nil:
 		w.add("workspace_id IN (SELECT value FROM json_each(?))", idList(f.WorkspaceIDs))
 	}
 	if f.ActorID != "" {

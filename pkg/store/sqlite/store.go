@@ -120,7 +120,9 @@ func (s *Store) View(ctx context.Context, fn func(forj.Tx) error) error {
 		return err
 	}
 	defer s.release(s.readers, c)
-	if _, err := c.exec(ctx, "BEGIN"); err != nil {
+	// A deferred BEGIN takes no lock and cannot wait, so it need not watch ctx (watching
+	// costs the driver a goroutine per statement); fn's queries do.
+	if _, err := c.exec(context.Background(), "BEGIN"); err != nil {
 		c.broken = true
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
@@ -135,7 +137,8 @@ func (s *Store) View(ctx context.Context, fn func(forj.Tx) error) error {
 }
 
 // Update runs fn in a write transaction; an error from fn (or a panic) rolls it back and
-// is returned unchanged.
+// is returned unchanged. Updates run one at a time, so fn must not call Update (View is
+// fine: it sees the state before this transaction).
 func (s *Store) Update(ctx context.Context, fn func(forj.Tx) error) error {
 	c, err := s.acquire(ctx, s.writer, false)
 	if err != nil {
@@ -193,6 +196,11 @@ func (s *Store) Close() error {
 		return nil
 	}
 	var errs []error
+	if w := <-s.writer; w != nil {
+		// Keeps the planner's statistics fresh, as SQLite advises before closing.
+		w.c.ExecContext(context.Background(), "PRAGMA optimize")
+		s.writer <- w
+	}
 	for _, pool := range []chan *conn{s.writer, s.readers} {
 		for range cap(pool) {
 			if c := <-pool; c != nil {

@@ -3,9 +3,12 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,6 +195,134 @@ func TestOddPath(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("database not at %s: %v", path, err)
+	}
+}
+
+// Reads do not wait for a writer and do not see what it has not committed.
+func TestViewDuringUpdate(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "forj.db"))
+	err := s.Update(ctx, func(tx forj.Tx) error {
+		if err := tx.CreateWorkspace(&forj.Workspace{Name: "pending"}); err != nil {
+			return err
+		}
+		return s.View(ctx, func(tx forj.Tx) error {
+			_, err := tx.GetWorkspaceByName("pending")
+			if !forj.IsNotFound(err) {
+				t.Errorf("uncommitted workspace seen by View: %v", err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An Update waiting for the write connection gives up when its context ends.
+func TestUpdateWaitHonoursContext(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "forj.db"))
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.Update(context.Background(), func(forj.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	ctx, cancel := context.WithCancel(context.Background())
+	waiting := make(chan error)
+	go func() {
+		waiting <- s.Update(ctx, func(forj.Tx) error { return nil })
+	}()
+	cancel()
+	if err := <-waiting; !errors.Is(err, context.Canceled) {
+		t.Errorf("waiting Update = %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two stores on one file (two processes, say forjd and forjctl dev) take turns through
+// busy_timeout instead of failing with SQLITE_BUSY.
+func TestTwoStoresOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "forj.db")
+	stores := []*sqlite.Store{open(t, path), open(t, path)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 80)
+	for i, s := range stores {
+		for g := range 4 {
+			wg.Go(func() {
+				for n := range 10 {
+					errs <- s.Update(context.Background(), func(tx forj.Tx) error {
+						if _, err := tx.CountUsers(); err != nil {
+							return err
+						}
+						return tx.CreateWorkspace(&forj.Workspace{Name: fmt.Sprintf("s%d-g%d-%d", i, g, n)})
+					})
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	err := stores[0].View(context.Background(), func(tx forj.Tx) error {
+		ws, _, err := tx.ListWorkspaces(forj.WorkspaceFilter{Limit: forj.MaxLimit})
+		if len(ws) != 80 {
+			t.Errorf("%d workspaces, want 80", len(ws))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Times beyond what unix nanoseconds hold keep their order instead of wrapping around.
+func TestFarFutureTime(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "forj.db"))
+	never := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	k := &forj.Token{Kind: forj.TokenPAT, Name: "forever", SecretHash: "h", ExpiresAt: &never}
+	err := s.Update(ctx, func(tx forj.Tx) error {
+		u := &forj.User{Email: "u@example.com", Status: forj.UserActive, GlobalRole: forj.GlobalMember}
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		k.UserID = u.ID
+		if err := tx.CreateToken(k); err != nil {
+			return err
+		}
+		return tx.RevokeToken(k.ID, never) // a revocation that never comes
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx forj.Tx) error {
+		got, err := tx.GetToken(k.ID)
+		if err != nil {
+			return err
+		}
+		if !got.ExpiresAt.After(time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("ExpiresAt = %v, want far in the future", got.ExpiresAt)
+		}
+		ks, err := tx.ListTokens(forj.TokenFilter{})
+		if len(ks) != 1 {
+			t.Errorf("token revoked in year 9999 not listed as active: %v", ks)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

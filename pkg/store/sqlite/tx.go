@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -109,7 +110,22 @@ func foreignKeyViolation(err error) bool {
 
 // Values. Times are unix nanoseconds in UTC.
 
-func nanos(t time.Time) int64 { return t.UnixNano() }
+// Unix nanoseconds span the years 1678–2262. A time outside (say a "never" expiry in year
+// 9999) is stored as the nearest end, which keeps its order against every other time.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minTime):
+		return math.MinInt64
+	case t.After(maxTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
@@ -117,7 +133,7 @@ func nullNanos(t *time.Time) sql.NullInt64 {
 	if t == nil {
 		return sql.NullInt64{}
 	}
-	return sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+	return sql.NullInt64{Int64: nanos(*t), Valid: true}
 }
 
 func fromNullNanos(n sql.NullInt64) *time.Time {

@@ -15,6 +15,8 @@
 //   - RevokeToken only moves the revocation time earlier; ListTokens without IncludeRevoked
 //     keeps tokens whose revocation time is still in the future (rotation grace period).
 //   - TouchToken never moves LastUsedAt backwards.
+//   - ListMemberships sorts by workspace name; ListRoles by name.
+//   - Audit event ids are "evt_<seq>".
 //   - Lists with nothing to return may return nil or an empty slice.
 package storetest
 
@@ -1339,6 +1341,11 @@ func testConcurrentUpdates(t *testing.T, e *env) {
 		wg.Go(func() {
 			for i := range each {
 				err := e.s.Update(context.Background(), func(tx forj.Tx) error {
+					// Read, then write, as handlers do: a store that lets two such
+					// transactions overlap fails one of them (SQLITE_BUSY, serialization).
+					if _, err := tx.GetUser(owner.ID); err != nil {
+						return err
+					}
 					w := &forj.Workspace{Name: fmt.Sprintf("ws-%02d-%03d", g, i), CreatedBy: owner.ID, UpdatedBy: owner.ID}
 					if err := tx.CreateWorkspace(w); err != nil {
 						return err
