@@ -216,3 +216,14 @@ func (e *env) audit(actionPrefix string) []forj.AuditEvent {
 	})
 	return evs
 }
+
+// newEmptyStore opens a store with no users (not bootstrapped).
+func newEmptyStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "empty.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -102,7 +103,9 @@ func newOAHarness(t *testing.T) (*oaHarness, string) {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	pepper := []byte("openapi-test-pepper-0123456789abcdef")
-	srv, err := New(Config{Store: st, Pepper: pepper, Ready: st.Ping})
+	// Errors only: the server's log explains a 500 when the scenario fails.
+	logger := slog.New(slog.NewTextHandler(oaLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := New(Config{Store: st, Pepper: pepper, Ready: st.Ping, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +132,14 @@ func newOAHarness(t *testing.T) (*oaHarness, string) {
 		},
 	}
 	return h, owner
+}
+
+// oaLogWriter sends the server's log lines to the test log.
+type oaLogWriter struct{ t *testing.T }
+
+func (w oaLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // oaBearer accepts any bearer credential: whether the token is good is the server's
@@ -327,7 +338,8 @@ func TestOpenAPIContract(t *testing.T) {
 	send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com", Password: pw, TokenName: "laptop"}, 201).decode(t, &login)
 	vera := login.Secret
 	h.wantCode(send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com", Password: "wrong password!"}, 401), forj.EUnauthenticated)
-	send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera@example.com"}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/auth/login", body: forj.LoginRequest{Email: "vera@example.com"}, specInvalid: true}, 400)
+	send("POST", "/api/v1/auth/login", "", forj.LoginRequest{Email: "vera", Password: "x"}, 400)
 	h.do(oaReq{method: "POST", path: "/api/v1/auth/login", body: []byte(`{"email":"a@b.c","password":"x","remember":true}`), specInvalid: true}, 400)
 	h.do(oaReq{method: "POST", path: "/api/v1/auth/login", body: []byte(`{"email":"a@b.c","password":"` + strings.Repeat("p", 2<<20) + `"}`)}, 413)
 	send("POST", "/api/v1/users", owner, forj.InviteUserRequest{Email: "vera@example.com"}, 409)
@@ -349,6 +361,7 @@ func TestOpenAPIContract(t *testing.T) {
 	if !added.Invited || added.InviteCode == "" {
 		t.Errorf("add-user of a new email = %+v, want an invite", added)
 	}
+	ninaID := added.Member.UserID
 	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{UserID: veraID, Role: "viewer"}, 201).decode(t, &added)
 	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{UserID: veraID, Role: "viewer"}, 409)
 	send("POST", "/api/v1/workspace/"+dev.ID+"/add-user", owner, forj.AddUserRequest{Email: "zed@example.com", Role: "wizard"}, 400)
@@ -445,7 +458,7 @@ func TestOpenAPIContract(t *testing.T) {
 	}
 	get("/api/v1/workspace/"+dev.ID+"/audit?action=member.&actor=owner@example.com&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&limit=2", owner, 200)
 	get("/api/v1/workspace/"+dev.ID+"/audit?after=0&actor="+veraID, owner, 200)
-	get("/api/v1/workspace/"+unknownWS+"/audit", owner, 404)
+	get("/api/v1/workspace/"+unknownWS+"/audit", vera, 404)
 	h.do(oaReq{method: "GET", path: "/api/v1/workspace/" + dev.ID + "/audit?since=yesterday", token: owner, specInvalid: true}, 400)
 	h.do(oaReq{method: "GET", path: "/api/v1/workspace/" + dev.ID + "/audit?after=-1", token: owner, specInvalid: true}, 400)
 	get("/api/v1/audit", owner, 200).decode(t, &al)
@@ -494,6 +507,8 @@ func TestOpenAPIContract(t *testing.T) {
 	}
 	get("/api/v1/auth/me", vera, 200)
 	send("POST", "/api/v1/users/"+me.User.ID+"/disable", vera, nil, 403)
+	send("POST", "/api/v1/users/"+veraID+"/enable", vera, nil, 403)
+	h.do(oaReq{method: "POST", path: "/api/v1/users/" + veraID + "/enable", token: owner, body: []byte(`{"force":true}`), specInvalid: true}, 400)
 	send("POST", "/api/v1/users/"+forj.NewID(forj.PrefixUser)+"/enable", owner, nil, 404)
 	send("POST", "/api/v1/users/"+forj.NewID(forj.PrefixUser)+"/disable", owner, nil, 404)
 	h.do(oaReq{method: "POST", path: "/api/v1/users/" + veraID + "/disable", token: owner, body: []byte(`{"reason":"x"}`), specInvalid: true}, 400)
@@ -507,9 +522,53 @@ func TestOpenAPIContract(t *testing.T) {
 	send("DELETE", "/api/v1/workspace/"+staging.ID, owner, nil, 204)
 	send("DELETE", "/api/v1/workspace/"+staging.ID, owner, nil, 404)
 
+	// Idempotency-Key reused for another request: a conflict on every kind of POST.
+	reuse := func(key, path1 string, body1 any, want1 int, path2 string, body2 any) {
+		t.Helper()
+		hdr := map[string]string{"Idempotency-Key": key}
+		h.do(oaReq{method: "POST", path: path1, token: owner, body: body1, header: hdr}, want1)
+		h.wantCode(h.do(oaReq{method: "POST", path: path2, token: owner, body: body2, header: hdr}, 409), forj.EConflict)
+	}
+	reuse("k-switch", "/api/v1/auth/switch-workspace", forj.SwitchWorkspaceRequest{WorkspaceID: dev.ID}, 200,
+		"/api/v1/auth/switch-workspace", forj.SwitchWorkspaceRequest{WorkspaceID: prod.ID})
+	reuse("k-token", "/api/v1/auth/tokens", forj.CreateTokenRequest{Name: "a"}, 201,
+		"/api/v1/auth/tokens", forj.CreateTokenRequest{Name: "b"})
+	reuse("k-disable", "/api/v1/users/"+ninaID+"/disable", nil, 200, "/api/v1/users/"+veraID+"/disable", nil)
+	reuse("k-enable", "/api/v1/users/"+ninaID+"/enable", nil, 200, "/api/v1/users/"+veraID+"/enable", nil)
+	reuse("k-remove", "/api/v1/workspace/"+prod.ID+"/remove-user", forj.RemoveUserRequest{UserID: veraID}, 200,
+		"/api/v1/workspace/"+prod.ID+"/remove-user", forj.RemoveUserRequest{UserID: ninaID})
+	reuse("k-add", "/api/v1/workspace/"+prod.ID+"/add-user", forj.AddUserRequest{UserID: veraID, Role: "viewer"}, 201,
+		"/api/v1/workspace/"+prod.ID+"/add-user", forj.AddUserRequest{UserID: ninaID, Role: "viewer"})
+	reuse("k-invite", "/api/v1/users", forj.InviteUserRequest{Email: "omar@example.com"}, 201,
+		"/api/v1/users", forj.InviteUserRequest{Email: "pia@example.com"})
+	reuse("k-role", "/api/v1/roles", forj.CreateRoleRequest{Name: "reader", Permissions: []string{"asset.read"}}, 201,
+		"/api/v1/roles", forj.CreateRoleRequest{Name: "writer", Permissions: []string{"asset.write"}})
+
 	// Log out: "current" revokes the calling token.
 	send("DELETE", "/api/v1/auth/tokens/current", vera, nil, 204)
 	get("/api/v1/auth/me", vera, 401)
+
+	// Sweep every operation: without a token each protected one answers 401, and each one
+	// that takes a body answers 413 to an oversize one.
+	concrete := strings.NewReplacer("{id}", dev.ID, "{userId}", veraID, "{tokenId}", "current", "{name}", "viewer")
+	huge := []byte(`{"padding":"` + strings.Repeat("x", 1<<20) + `"}`)
+	for _, path := range h.doc.Paths.InMatchingOrder() {
+		for method, op := range h.doc.Paths.Value(path).Operations() {
+			p := concrete.Replace(path)
+			if op.Security == nil || len(*op.Security) > 0 {
+				h.wantCode(h.do(oaReq{method: method, path: p, specInvalid: true}, 401), forj.EUnauthenticated)
+			}
+			if op.RequestBody != nil {
+				h.wantCode(h.do(oaReq{method: method, path: p, token: owner, body: huge, specInvalid: true}, 413), forj.ETooLarge)
+			}
+		}
+	}
+
+	// A database that does not answer makes the server unready.
+	if err := h.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	get("/readyz", "", 503)
 
 	h.checkCoverage()
 }

@@ -1,0 +1,284 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/forjinn/forjctl/pkg/authz"
+	"github.com/forjinn/forjctl/pkg/forj"
+)
+
+// The access matrix: every route of the route table × every kind of caller × its own
+// workspace and another one. The expected status comes from one function of the route's
+// declared access and the built-in roles' permissions; allowed requests run on a fresh
+// fixture (they change state), denied ones on a shared one, where each must leave an audit
+// event behind.
+
+// principal is one kind of caller.
+type principal struct {
+	name    string
+	role    string   // built-in role in workspace A ("" for none)
+	owner   bool     // the platform owner
+	noToken bool     // no Authorization header
+	revoked bool     // a revoked token
+	key     []string // an API key on workspace A with these scopes (creator: an admin of A)
+}
+
+var principals = []principal{
+	{name: "owner", owner: true},
+	{name: "admin", role: authz.RoleAdmin},
+	{name: "developer", role: authz.RoleDeveloper},
+	{name: "tester", role: authz.RoleTester},
+	{name: "viewer", role: authz.RoleViewer},
+	{name: "non-member"},
+	{name: "no-token", noToken: true},
+	{name: "revoked", role: authz.RoleAdmin, revoked: true},
+	{name: "key", role: authz.RoleAdmin, key: []string{authz.WorkspaceRead, authz.MemberRead, authz.MemberWrite}},
+}
+
+// fixture: workspaces A and B, one user per principal (members of A only), a target user
+// who is a viewer of both (the object of membership and user routes), an admin of B, and an
+// unused custom role.
+type fixture struct {
+	*env
+	a, b   *forj.Workspace
+	target *forj.User
+	tokens map[string]string // principal name → token
+}
+
+const targetPassword = "target-password-1"
+
+func newFixture(t testing.TB, targetHash string) *fixture {
+	e := newEnv(t)
+	fx := &fixture{env: e, tokens: map[string]string{}}
+	fx.a, fx.b = e.newWorkspace("alpha"), e.newWorkspace("bravo")
+	fx.target, _ = e.newUser("target@example.com")
+	e.update(func(tx forj.Tx) error {
+		u, err := tx.GetUser(fx.target.ID)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = targetHash
+		return tx.UpdateUser(u)
+	})
+	e.addMember(fx.a.ID, fx.target.ID, authz.RoleViewer)
+	e.addMember(fx.b.ID, fx.target.ID, authz.RoleViewer)
+	bAdmin, _ := e.newUser("b-admin@example.com")
+	e.addMember(fx.b.ID, bAdmin.ID, authz.RoleAdmin)
+	e.update(func(tx forj.Tx) error {
+		return tx.CreateRole(&forj.Role{Name: "ops", Description: "unused", Permissions: []string{authz.AssetRead}})
+	})
+	for _, p := range principals {
+		switch {
+		case p.owner:
+			fx.tokens[p.name] = e.ownerToken
+		case p.noToken:
+		default:
+			u, tok := e.newUser(p.name + "@example.com")
+			if p.role != "" {
+				e.addMember(fx.a.ID, u.ID, p.role)
+			}
+			if p.key != nil {
+				e.update(func(tx forj.Tx) error {
+					var err error
+					tok, err = e.newToken(tx, u.ID, forj.TokenKey, fx.a.ID, p.key)
+					return err
+				})
+			}
+			if p.revoked {
+				_, id, _, _ := forj.ParseToken(tok)
+				e.update(func(tx forj.Tx) error { return tx.RevokeToken(id, tx.Now()) })
+			}
+			fx.tokens[p.name] = tok
+		}
+	}
+	return fx
+}
+
+// sample is a request for one route that succeeds when the caller is allowed.
+type sample struct {
+	path string
+	body string
+	ok   int
+}
+
+// samples builds the request for a route in workspace ws; every route needs one.
+func samples(fx *fixture, ws *forj.Workspace) map[string]sample {
+	id, tgt := ws.ID, fx.target.ID
+	return map[string]sample{
+		"GET /healthz":                                  {"/healthz", "", 200},
+		"GET /readyz":                                   {"/readyz", "", 200},
+		"POST /api/v1/auth/login":                       {"/api/v1/auth/login", `{"email":"target@example.com","password":"` + targetPassword + `"}`, 201},
+		"GET /api/v1/auth/me":                           {"/api/v1/auth/me", "", 200},
+		"POST /api/v1/auth/switch-workspace":            {"/api/v1/auth/switch-workspace", `{"workspaceId":"` + id + `"}`, 200},
+		"GET /api/v1/auth/tokens":                       {"/api/v1/auth/tokens", "", 200},
+		"POST /api/v1/auth/tokens":                      {"/api/v1/auth/tokens", `{"name":"ci"}`, 201},
+		"DELETE /api/v1/auth/tokens/{tokenId}":          {"/api/v1/auth/tokens/current", "", 204},
+		"POST /api/v1/workspace":                        {"/api/v1/workspace", `{"name":"charlie"}`, 201},
+		"GET /api/v1/workspaces":                        {"/api/v1/workspaces", "", 200},
+		"GET /api/v1/workspace/{id}":                    {"/api/v1/workspace/" + id, "", 200},
+		"PATCH /api/v1/workspace/{id}":                  {"/api/v1/workspace/" + id, `{"description":"changed"}`, 200},
+		"DELETE /api/v1/workspace/{id}":                 {"/api/v1/workspace/" + id, "", 204},
+		"POST /api/v1/workspace/{id}/add-user":          {"/api/v1/workspace/" + id + "/add-user", `{"email":"new@example.com","role":"viewer"}`, 201},
+		"POST /api/v1/workspace/{id}/remove-user":       {"/api/v1/workspace/" + id + "/remove-user", `{"userId":"` + tgt + `"}`, 200},
+		"GET /api/v1/workspace/{id}/members":            {"/api/v1/workspace/" + id + "/members", "", 200},
+		"PATCH /api/v1/workspace/{id}/members/{userId}": {"/api/v1/workspace/" + id + "/members/" + tgt, `{"role":"tester"}`, 200},
+		"GET /api/v1/workspace/{id}/audit":              {"/api/v1/workspace/" + id + "/audit", "", 200},
+		"GET /api/v1/audit":                             {"/api/v1/audit", "", 200},
+		"GET /api/v1/users":                             {"/api/v1/users", "", 200},
+		"POST /api/v1/users":                            {"/api/v1/users", `{"email":"invitee@example.com"}`, 201},
+		"GET /api/v1/users/{userId}":                    {"/api/v1/users/" + tgt, "", 200},
+		"POST /api/v1/users/{userId}/disable":           {"/api/v1/users/" + tgt + "/disable", "", 200},
+		"POST /api/v1/users/{userId}/enable":            {"/api/v1/users/" + tgt + "/enable", "", 200},
+		"GET /api/v1/roles":                             {"/api/v1/roles", "", 200},
+		"GET /api/v1/roles/{name}":                      {"/api/v1/roles/ops", "", 200},
+		"POST /api/v1/roles":                            {"/api/v1/roles", `{"name":"qa","permissions":["asset.read","audit.read"]}`, 201},
+		"DELETE /api/v1/roles/{name}":                   {"/api/v1/roles/ops", "", 204},
+		"GET /api/v1/permissions":                       {"/api/v1/permissions", "", 200},
+	}
+}
+
+// expected is the status a principal gets on a route in its own workspace (A) or another
+// one (B), from the route's declared access and the built-in roles' permissions.
+func expected(rt route, p principal, own bool, ok int) int {
+	if rt.access == public {
+		return ok
+	}
+	if p.noToken || p.revoked {
+		return http.StatusUnauthorized
+	}
+	isKey := p.key != nil
+	switch rt.access {
+	case authenticated:
+		return ok
+	case userOnly:
+		if isKey {
+			return http.StatusForbidden
+		}
+		return ok
+	case global:
+		if p.owner && !isKey {
+			return ok
+		}
+		return http.StatusForbidden
+	}
+	// workspace and bodyWorkspace
+	if p.owner {
+		return ok
+	}
+	if !own || p.role == "" {
+		return http.StatusNotFound
+	}
+	r, _ := authz.Builtin(p.role)
+	perms := r.Permissions
+	if isKey {
+		perms = slices.DeleteFunc(slices.Clone(perms), func(s string) bool { return !slices.Contains(p.key, s) })
+	}
+	if slices.Contains(perms, rt.perm) {
+		return ok
+	}
+	return http.StatusForbidden
+}
+
+func (rt route) key() string { return rt.method + " " + rt.pattern }
+
+func hasWorkspace(rt route) bool { return rt.access == workspace || rt.access == bodyWorkspace }
+
+func TestAccessMatrix(t *testing.T) {
+	targetHash := hashPassword(targetPassword)
+	shared := newFixture(t, targetHash)
+	// Every route has a sample, and every sample is a route.
+	rts := routes()
+	smp := samples(shared, shared.a)
+	for _, rt := range rts {
+		if _, ok := smp[rt.key()]; !ok {
+			t.Fatalf("route %s has no sample in the access matrix", rt.key())
+		}
+	}
+	if len(smp) != len(rts) {
+		t.Fatalf("%d samples for %d routes", len(smp), len(rts))
+	}
+
+	var allowed, denied int
+	for _, rt := range rts {
+		for _, p := range principals {
+			for _, own := range []bool{true, false} {
+				if !own && !hasWorkspace(rt) {
+					continue
+				}
+				where := "own"
+				if !own {
+					where = "other"
+				}
+				name := fmt.Sprintf("%s/%s/%s", rt.key(), p.name, where)
+				want := expected(rt, p, own, smp[rt.key()].ok)
+				fx := shared
+				if want < 400 {
+					fx = newFixture(t, targetHash)
+					allowed++
+				} else {
+					denied++
+				}
+				ws := fx.a
+				if !own {
+					ws = fx.b
+				}
+				s := samples(fx, ws)[rt.key()]
+				before := len(fx.audit("access.denied")) + len(fx.audit("auth.token_rejected"))
+				var body any
+				if s.body != "" {
+					body = s.body
+				}
+				r := fx.do(rt.method, s.path, fx.tokens[p.name], body)
+				if r.Code != want {
+					t.Errorf("%s: status %d, want %d: %s", name, r.Code, want, r.Body)
+					continue
+				}
+				if want < 400 {
+					continue
+				}
+				// No leaks: a denial never names the other workspace.
+				if strings.Contains(r.String(), fx.b.Name) {
+					t.Errorf("%s: response leaks workspace name: %s", name, r.Body)
+				}
+				after := len(fx.audit("access.denied")) + len(fx.audit("auth.token_rejected"))
+				wantEvents := 1
+				if p.noToken {
+					wantEvents = 0 // nothing presented, nothing to audit
+				}
+				if after-before != wantEvents {
+					t.Errorf("%s: %d denial events written, want %d", name, after-before, wantEvents)
+				}
+			}
+		}
+	}
+	t.Logf("%d routes, %d allowed and %d denied requests", len(rts), allowed, denied)
+}
+
+// Members of A see nothing of B in lists either.
+func TestNoCrossWorkspaceLeaksInLists(t *testing.T) {
+	fx := newFixture(t, hashPassword(targetPassword))
+	// Something happens in B.
+	fx.must(200, fx.do("PATCH", "/api/v1/workspace/"+fx.b.ID, fx.ownerToken, `{"description":"secret plans"}`))
+	for _, p := range principals {
+		if p.owner || p.noToken || p.revoked {
+			continue
+		}
+		for _, path := range []string{"/api/v1/workspaces", "/api/v1/audit", "/api/v1/auth/me", "/api/v1/workspaces?name=bravo"} {
+			r := fx.must(200, fx.do("GET", path, fx.tokens[p.name], nil))
+			if strings.Contains(r.String(), fx.b.ID) || strings.Contains(r.String(), "bravo") || strings.Contains(r.String(), "secret plans") {
+				t.Errorf("%s GET %s leaks workspace B: %s", p.name, path, r.Body)
+			}
+		}
+	}
+	// The owner sees both.
+	r := fx.must(200, fx.do("GET", "/api/v1/workspaces", fx.ownerToken, nil))
+	var l forj.List[forj.Workspace]
+	r.decode(t, &l)
+	if len(l.Data) != 2 {
+		t.Errorf("owner sees %d workspaces, want 2", len(l.Data))
+	}
+}
