@@ -86,20 +86,34 @@ func (c *call) mutate(status int, fn func(tx forj.Tx) (any, error)) error {
 		return c.replay(rp.rec, hash)
 	case errors.Is(err, errTwin):
 		// Our transaction rolled back; answer with what the twin stored.
-		var rec *forj.IdempotencyRecord
-		if err := c.s.store.View(c.ctx(), func(tx forj.Tx) error {
-			var err error
-			rec, err = tx.GetIdempotency(c.token.ID, key)
-			return err
-		}); err != nil {
-			return err
+		rec, gerr := c.storedResponse(key)
+		if gerr != nil {
+			return gerr
 		}
 		return c.replay(rec, hash)
+	case err != nil && key != "":
+		// A concurrent twin may have committed the same change first, so ours failed on
+		// its effect (e.g. a unique name) before reaching the record: replay it if so.
+		if rec, gerr := c.storedResponse(key); gerr == nil {
+			return c.replay(rec, hash)
+		}
+		return err
 	case err != nil:
 		return err
 	}
 	writeRaw(c.w, status, out)
 	return nil
+}
+
+// storedResponse reads the idempotency record of key outside the failed transaction.
+func (c *call) storedResponse(key string) (*forj.IdempotencyRecord, error) {
+	var rec *forj.IdempotencyRecord
+	err := c.s.store.View(c.ctx(), func(tx forj.Tx) error {
+		var err error
+		rec, err = tx.GetIdempotency(c.token.ID, key)
+		return err
+	})
+	return rec, err
 }
 
 func (c *call) replay(rec *forj.IdempotencyRecord, hash string) error {
