@@ -35,6 +35,7 @@ type call struct {
 
 	body     []byte
 	bodyRead bool
+	denied   bool // an access.denied event was written
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
@@ -52,7 +53,20 @@ func (s *Server) serveRoute(rt *route, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := rt.handle(s, c); err != nil {
-		if forj.ErrorCode(err) == forj.EInternal {
+		switch forj.ErrorCode(err) {
+		case forj.EForbidden:
+			if c.denied {
+				break // authorization already audited it
+			}
+			// A rule of the handler refused (e.g. changing one's own role): audited like
+			// any other denial.
+			ev := c.event("access.denied", "", "route", rt.method+" "+rt.pattern, map[string]string{"reason": forj.ErrorMessage(err)})
+			ev.Result = forj.ResultDenied
+			if rt.access == workspace {
+				ev.WorkspaceID = r.PathValue("id")
+			}
+			s.appendAudit(r.Context(), ev)
+		case forj.EInternal:
 			s.log.LogAttrs(r.Context(), slog.LevelError, "handler failed",
 				slog.String("request_id", c.reqID), slog.String("route", rt.method+" "+rt.pattern),
 				slog.String("error", forj.RedactTokens(err.Error())))
@@ -128,6 +142,7 @@ func (c *call) deny(d authz.Decision, workspaceID string, err error) error {
 		}
 	}
 	c.s.appendAudit(c.ctx(), ev)
+	c.denied = true
 	return err
 }
 

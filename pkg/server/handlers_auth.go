@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -154,7 +155,7 @@ func (s *Server) login(c *call) error {
 		resp = &forj.TokenResponse{Token: *tok, Secret: secret, User: cur}
 		return nil
 	})
-	if err == errLoginFailed { //nolint:errorlint // sentinel returned unwrapped from the closure above
+	if errors.Is(err, errLoginFailed) {
 		return s.loginFailed(c, email, u, "user changed during login")
 	}
 	if err != nil {

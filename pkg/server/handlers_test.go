@@ -229,6 +229,9 @@ func TestMembers(t *testing.T) {
 	}
 	e.must(400, e.do("PATCH", path+"/members/"+dev.ID, adminTok, `{"role":"nope"}`))
 	e.must(403, e.do("PATCH", path+"/members/"+admin.ID, adminTok, `{"role":"viewer"}`)) // own role
+	if ev := e.audit("access.denied"); len(ev) != 1 || ev[0].WorkspaceID != ws.ID || !strings.Contains(string(ev[0].Changes), "own role") {
+		t.Errorf("refusal not audited: %+v", ev)
+	}
 	e.must(404, e.do("PATCH", path+"/members/"+e.owner.ID, adminTok, `{"role":"viewer"}`))
 	e.must(404, e.do("PATCH", path+"/members/usr_missing", adminTok, `{"role":"viewer"}`))
 

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,7 +124,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as the net/http docs do
+			if v == http.ErrAbortHandler { // net/http's own way to abort a response: let it through
 				panic(v)
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelError, "panic",
@@ -159,24 +160,13 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allowed) > 0 {
-		w.Header().Set("Allow", joinComma(allowed))
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeErrorStatus(w, http.StatusMethodNotAllowed, forj.Errorf(forj.EInvalid, "method %s is not allowed on %s", r.Method, r.URL.Path).
-			WithHint("allowed: %s", joinComma(allowed)))
+			WithHint("allowed: %s", strings.Join(allowed, ", ")))
 		return
 	}
 	writeError(w, forj.Errorf(forj.ENotFound, "no such route: %s %s", r.Method, forj.RedactTokens(r.URL.Path)).
 		WithHint("see docs/api.md for the routes"))
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += v
-	}
-	return out
 }
 
 // requestID keeps a caller's X-Request-Id when it is a sane token (so logs correlate across
