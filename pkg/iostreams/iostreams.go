@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +95,15 @@ func (s *IOStreams) applyEnv(getenv func(string) string) {
 		s.color = colorAuto
 	}
 	s.profile = profileFromEnv(getenv)
+	// FORJ_FORCE_TTY makes stdout and stderr behave as terminals (like gh's GH_FORCE_TTY):
+	// for screenshots, for piping through a pager that keeps formatting, and for tests of
+	// the terminal layout. A number sets the width.
+	if v := getenv("FORJ_FORCE_TTY"); isTrue(v) {
+		s.stdoutTTY, s.stderrTTY = true, true
+		if w, err := strconv.Atoi(v); err == nil && w > 1 {
+			s.width = w
+		}
+	}
 	if isTrue(getenv("CI")) {
 		s.neverPrompt = true
 	}

@@ -308,3 +308,16 @@ func TestProgressConcurrentAdd(t *testing.T) {
 		t.Fatalf("final line = %q", errOut.String()[max(0, errOut.Len()-40):])
 	}
 }
+
+func TestForceTTY(t *testing.T) {
+	ios, _, _, _ := Test()
+	ios.applyEnv(func(k string) string {
+		if k == "FORJ_FORCE_TTY" {
+			return "120"
+		}
+		return ""
+	})
+	if !ios.IsStdoutTTY() || !ios.IsStderrTTY() || ios.TerminalWidth() != 120 {
+		t.Fatalf("FORJ_FORCE_TTY=120: stdout %v stderr %v width %d", ios.IsStdoutTTY(), ios.IsStderrTTY(), ios.TerminalWidth())
+	}
+}

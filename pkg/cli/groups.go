@@ -1,0 +1,9 @@
+package cli
+
+import (
+	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// commandGroups are the command groups, one package each, in help order.
+var commandGroups = []func(*cmdutil.Factory) *cobra.Command{}
