@@ -1,5 +1,3 @@
-//go:build openapi
-
 // The contract test: docs/openapi.yaml is loaded and validated with kin-openapi, a real
 // server on real SQLite answers a scenario that calls every route (successes and the main
 // errors), and every real request and response is validated against the spec. It also
