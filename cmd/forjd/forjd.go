@@ -2,25 +2,22 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/forjinn/forjctl/pkg/daemon"
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/fsutil"
 	"github.com/forjinn/forjctl/pkg/server"
-	"github.com/forjinn/forjctl/pkg/store/sqlite"
 )
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise the module
@@ -76,13 +73,7 @@ type Main struct {
 	ShutdownTimeout    time.Duration
 
 	logger *slog.Logger
-	store  *sqlite.Store
-	ln     net.Listener
-	http   *http.Server
-	errc   chan error // receives the error that stopped serving, unless Close stopped it
-
-	closeOnce sync.Once
-	closeErr  error
+	daemon *daemon.Daemon
 }
 
 // NewMain returns a Main bound to the process's streams and environment.
@@ -176,104 +167,65 @@ func (m *Main) defaultDBPath() (string, error) {
 }
 
 // Run opens the database, creates the owner on first start, and starts serving in the
-// background. It returns once the listener is bound (see Addr). Call Close afterwards, also
-// when Run fails.
+// background (pkg/daemon). It returns once the listener is bound (see Addr). Call Close
+// afterwards, also when Run fails.
 func (m *Main) Run(ctx context.Context) error {
 	if m.Getenv == nil || m.Stderr == nil {
 		return errors.New("forjd: Main not initialised; use NewMain")
 	}
 	m.logger = newLogger(m.Stderr, m.LogFormat)
-
-	if err := os.MkdirAll(filepath.Dir(m.DBPath), 0o700); err != nil {
-		return fmt.Errorf("create database directory: %w", err)
+	if s := m.Getenv(EnvSecret); s != "" && len(s) < minSecretLen {
+		return fmt.Errorf("%s is %d characters long; it must have at least %d", EnvSecret, len(s), minSecretLen)
 	}
-	pepper, err := m.loadPepper()
-	if err != nil {
-		return err
-	}
-
-	st, err := sqlite.Open(m.DBPath, sqlite.Options{Now: time.Now})
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", m.DBPath, err)
-	}
-	m.store = st
-
-	// Listen before bootstrapping, so the first-start message can show the real address.
-	ln, err := net.Listen("tcp", m.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", m.Listen, err)
-	}
-	m.ln = ln
-
-	if err := m.bootstrap(ctx, pepper); err != nil {
-		return err
-	}
-
-	handler, err := server.New(server.Config{
-		Store:  st,
-		Pepper: pepper,
-		Logger: m.logger,
-		Now:    time.Now,
-		Ready:  st.Ping,
+	token := m.Getenv(EnvBootstrapToken)
+	d, err := daemon.Start(ctx, daemon.Config{
+		Listen:          m.Listen,
+		DBPath:          m.DBPath,
+		OwnerEmail:      m.OwnerEmail,
+		BootstrapToken:  token,
+		Secret:          m.Getenv(EnvSecret),
+		Logger:          m.logger,
+		ShutdownTimeout: m.ShutdownTimeout,
 	})
 	if err != nil {
 		return err
 	}
-
-	m.http = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
+	m.daemon = d
+	if err := m.handOver(token); err != nil {
+		return err
 	}
-	m.errc = make(chan error, 1)
-	go func() {
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.errc <- fmt.Errorf("serve: %w", err)
-		}
-	}()
-	m.logger.Info("forjd listening", "addr", ln.Addr().String(), "db", m.DBPath, "version", Version())
+	m.logger.Info("forjd listening", "addr", d.Addr(), "db", m.DBPath, "version", Version())
 	return nil
 }
 
 // Addr is the address the server listens on ("" before Run), e.g. the real port after
 // --listen 127.0.0.1:0.
 func (m *Main) Addr() string {
-	if m.ln == nil {
+	if m.daemon == nil {
 		return ""
 	}
-	return m.ln.Addr().String()
+	return m.daemon.Addr()
 }
 
 // Err delivers the error that made the server stop serving on its own (never after Close).
-func (m *Main) Err() <-chan error { return m.errc }
+func (m *Main) Err() <-chan error {
+	if m.daemon == nil {
+		return nil
+	}
+	return m.daemon.Err()
+}
 
 // Close stops accepting requests, lets the ones in flight finish (up to ShutdownTimeout),
 // and closes the database. It is safe to call more than once and after a failed Run.
 func (m *Main) Close() error {
-	m.closeOnce.Do(func() {
-		var errs []error
-		if m.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), m.ShutdownTimeout)
-			if err := m.http.Shutdown(ctx); err != nil {
-				errs = append(errs, fmt.Errorf("shutdown: %w", err))
-				_ = m.http.Close() // the drain timed out: cut the remaining connections
-			}
-			cancel()
-		} else if m.ln != nil {
-			_ = m.ln.Close()
-		}
-		if m.store != nil {
-			if err := m.store.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("close database: %w", err))
-			}
-		}
-		if m.logger != nil {
-			m.logger.Info("forjd stopped")
-		}
-		m.closeErr = errors.Join(errs...)
-	})
-	return m.closeErr
+	if m.daemon == nil {
+		return nil
+	}
+	err := m.daemon.Close()
+	if m.logger != nil {
+		m.logger.Info("forjd stopped")
+	}
+	return err
 }
 
 // Version is the version forjd reports.
@@ -295,68 +247,11 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// loadPepper returns the server secret: FORJ_SECRET when set, else the <db>.secret file,
-// created (0600, 64 random hex characters) on first start. Losing it invalidates every
-// token, so it is made once and never rewritten.
-func (m *Main) loadPepper() ([]byte, error) {
-	if s := m.Getenv(EnvSecret); s != "" {
-		if len(s) < minSecretLen {
-			return nil, fmt.Errorf("%s is %d characters long; it must have at least %d", EnvSecret, len(s), minSecretLen)
-		}
-		return []byte(s), nil
-	}
-	path := m.DBPath + ".secret"
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return m.createSecretFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read server secret: %w", err)
-	}
-	s := strings.TrimSpace(string(b))
-	if len(s) < minSecretLen {
-		return nil, fmt.Errorf("server secret %s is %d characters long; it must have at least %d", path, len(s), minSecretLen)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		m.logger.Warn("server secret file is readable by others; chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
-	}
-	return []byte(s), nil
-}
-
-func (m *Main) createSecretFile(path string) ([]byte, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, fmt.Errorf("generate server secret: %w", err)
-	}
-	secret := hex.EncodeToString(raw)
-	// O_EXCL: if another forjd made the file in the meantime, use that one.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		return m.loadPepper()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create server secret: %w", err)
-	}
-	_, werr := f.WriteString(secret + "\n")
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		_ = os.Remove(path)
-		return nil, fmt.Errorf("write server secret: %w", err)
-	}
-	m.logger.Info("created server secret; back it up with the database", "path", path)
-	return []byte(secret), nil
-}
-
-// bootstrap creates the owner and its first token on first start and hands the token over:
-// to --bootstrap-token-file, or framed on stderr. A token from FORJ_BOOTSTRAP_TOKEN is the
+// handOver gives the owner's first token, made on first start, to the operator: to
+// --bootstrap-token-file, or framed on stderr. A token from FORJ_BOOTSTRAP_TOKEN is the
 // operator's own and is not repeated anywhere. The token is never logged.
-func (m *Main) bootstrap(ctx context.Context, pepper []byte) error {
-	token := m.Getenv(EnvBootstrapToken)
-	created, secret, err := server.Bootstrap(ctx, m.store, pepper, m.OwnerEmail, token)
-	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
-	}
+func (m *Main) handOver(token string) error {
+	created, secret := m.daemon.Bootstrapped()
 	if !created {
 		return nil
 	}
@@ -364,7 +259,7 @@ func (m *Main) bootstrap(ctx context.Context, pepper []byte) error {
 	case token != "":
 		m.logger.Info("created the owner with the token from "+EnvBootstrapToken, "email", m.OwnerEmail)
 	case m.BootstrapTokenFile != "":
-		if err := writeFileAtomic(m.BootstrapTokenFile, []byte(secret+"\n"), 0o600); err != nil {
+		if err := fsutil.WriteFileAtomic(m.BootstrapTokenFile, []byte(secret+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write bootstrap token: %w", err)
 		}
 		m.logger.Info("created the owner; its first token is in the bootstrap token file",
@@ -381,31 +276,4 @@ func (m *Main) bootstrap(ctx context.Context, pepper []byte) error {
 			m.OwnerEmail, secret, m.Addr())
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path with mode perm, then renames
-// it into place, so a reader never sees a partial token file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() { _ = os.Remove(tmp) }() // no-op after a successful rename
-	if err := f.Chmod(perm); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
