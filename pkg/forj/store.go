@@ -26,6 +26,13 @@ type Store interface {
 type Tx interface {
 	Now() time.Time
 
+	// AuthGeneration is a store-wide counter that every method changing who may do what
+	// (RevokeToken, UpdateUser, AddMember, SetMemberRole, RemoveMember, DeleteWorkspace,
+	// CreateRole, DeleteRole) increments in its own transaction. A server caches resolved
+	// tokens per generation, so a change by any replica on the same database is seen on the
+	// next request. Cheap: one row by primary key.
+	AuthGeneration() (int64, error)
+
 	// Users. Emails are stored normalized (lower-case); lookups by email are exact.
 	CreateUser(u *User) error
 	GetUser(id string) (*User, error)

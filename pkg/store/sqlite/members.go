@@ -42,6 +42,9 @@ func (t *tx) AddMember(workspaceID, userID, role string) (*forj.Member, error) {
 		}
 		return nil, internal("add member", err)
 	}
+	if err := t.bumpAuth(); err != nil {
+		return nil, err
+	}
 	return t.GetMember(workspaceID, userID)
 }
 
@@ -98,6 +101,9 @@ func (t *tx) SetMemberRole(workspaceID, userID, role string) (*forj.Member, erro
 	if n == 0 {
 		return nil, notMember(workspaceID, userID)
 	}
+	if err := t.bumpAuth(); err != nil {
+		return nil, err
+	}
 	return t.GetMember(workspaceID, userID)
 }
 
@@ -109,7 +115,7 @@ func (t *tx) RemoveMember(workspaceID, userID string) error {
 	if n == 0 {
 		return notMember(workspaceID, userID)
 	}
-	return nil
+	return t.bumpAuth()
 }
 
 func (t *tx) CountMembersWithRole(role string) (int, error) {

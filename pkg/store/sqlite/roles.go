@@ -38,7 +38,7 @@ func (t *tx) CreateRole(r *forj.Role) error {
 		}
 		return internal("create role", err)
 	}
-	return nil
+	return t.bumpAuth()
 }
 
 func (t *tx) GetRole(name string) (*forj.Role, error) {
@@ -77,5 +77,5 @@ func (t *tx) DeleteRole(name string) error {
 	if _, err := t.exec(`DELETE FROM roles WHERE name = ?`, name); err != nil {
 		return internal("delete role", err)
 	}
-	return nil
+	return t.bumpAuth()
 }

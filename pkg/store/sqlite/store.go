@@ -12,7 +12,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -65,6 +67,9 @@ func Open(path string, opts Options) (*Store, error) {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "1")
 	q.Set("_synchronous", "NORMAL")
+	if err := createPrivate(abs); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	dsn := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}).String()
 
 	db, err := sql.Open("sqlite", dsn)
@@ -108,6 +113,23 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s.writer <- w
 	return s, nil
+}
+
+// createPrivate creates the database file with mode 0600 when it does not exist yet: it
+// holds password and secret hashes. SQLite gives the -wal and -shm files the mode of the
+// database file (whatever the umask), so they are private too. An existing file keeps the
+// mode its owner gave it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A umask can only clear bits of 0600, never add; Chmod makes the mode exact anyway.
+	err = f.Chmod(0o600)
+	return errors.Join(err, f.Close())
 }
 
 // clock returns the store's time in UTC, without a monotonic reading.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -369,4 +370,29 @@ func BenchmarkGetWorkspace(b *testing.B) {
 			}
 		})
 	})
+}
+
+// The database holds password and secret hashes: it and its -wal and -shm files are
+// readable by their owner only, whatever the umask.
+func TestFilesArePrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix file modes")
+	}
+	path := filepath.Join(t.TempDir(), "forj.db")
+	s := open(t, path)
+	err := s.Update(context.Background(), func(tx forj.Tx) error {
+		return tx.CreateWorkspace(&forj.Workspace{Name: "w"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := fi.Mode().Perm(); m != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), m)
+		}
+	}
 }

@@ -104,7 +104,7 @@ func (t *tx) RevokeToken(id string, at time.Time) error {
 	if n == 0 {
 		return forj.Errorf(forj.ENotFound, "token %s not found", id)
 	}
-	return nil
+	return t.bumpAuth()
 }
 
 // TouchToken records a use; lastUsedAt never moves backwards.

@@ -113,7 +113,7 @@ func (t *tx) UpdateUser(u *forj.User) error {
 		return forj.Errorf(forj.ENotFound, "user %s not found", u.ID)
 	}
 	u.UpdatedAt = now
-	return nil
+	return t.bumpAuth()
 }
 
 func (t *tx) CountUsers() (int, error) {

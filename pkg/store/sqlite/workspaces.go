@@ -142,5 +142,5 @@ func (t *tx) DeleteWorkspace(id string) error {
 	if n == 0 {
 		return forj.Errorf(forj.ENotFound, "workspace %s not found", id)
 	}
-	return nil
+	return t.bumpAuth()
 }

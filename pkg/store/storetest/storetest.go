@@ -17,6 +17,9 @@
 //   - TouchToken never moves LastUsedAt backwards.
 //   - ListMemberships sorts by workspace name; ListRoles by name.
 //   - Audit event ids are "evt_<seq>".
+//   - AuthGeneration increases with every committed RevokeToken, UpdateUser, AddMember,
+//     SetMemberRole, RemoveMember, DeleteWorkspace, CreateRole and DeleteRole, is unchanged
+//     by a rolled-back Update, and a View sees it as of its own snapshot.
 //   - Lists with nothing to return may return nil or an empty slice.
 package storetest
 
@@ -51,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) forj.Store)
 		{"Roles", testRoles},
 		{"Tokens", testTokens},
 		{"TokenRevocation", testTokenRevocation},
+		{"AuthGeneration", testAuthGeneration},
 		{"Audit", testAudit},
 		{"AuditFilter", testAuditFilter},
 		{"AuditAppendOnly", testAuditAppendOnly},
@@ -1175,6 +1179,83 @@ func testMalformedCursor(t *testing.T, e *env) {
 		wantCode(t, err, forj.EInvalid)
 		return nil
 	})
+}
+
+func testAuthGeneration(t *testing.T, e *env) {
+	gen := func() int64 {
+		t.Helper()
+		var n int64
+		e.view(func(tx forj.Tx) error {
+			var err error
+			n, err = tx.AuthGeneration()
+			return err
+		})
+		return n
+	}
+	u := e.user("gen@example.com")
+	other := e.user("other@example.com")
+	ws := e.workspace("gen")
+	tok := &forj.Token{Kind: forj.TokenPAT, Name: "t", UserID: u.ID, Scopes: []string{}, Prefix: "forj_pat_x", SecretHash: "h"}
+	e.update(func(tx forj.Tx) error { return tx.CreateToken(tok) })
+
+	changes := []struct {
+		name string
+		fn   func(forj.Tx) error
+	}{
+		{"AddMember", func(tx forj.Tx) error { _, err := tx.AddMember(ws.ID, u.ID, "viewer"); return err }},
+		{"SetMemberRole", func(tx forj.Tx) error { _, err := tx.SetMemberRole(ws.ID, u.ID, "admin"); return err }},
+		{"RemoveMember", func(tx forj.Tx) error { return tx.RemoveMember(ws.ID, u.ID) }},
+		{"UpdateUser", func(tx forj.Tx) error { u.Status = forj.UserDisabled; return tx.UpdateUser(u) }},
+		{"RevokeToken", func(tx forj.Tx) error { return tx.RevokeToken(tok.ID, e.clock.Now()) }},
+		{"CreateRole", func(tx forj.Tx) error {
+			return tx.CreateRole(&forj.Role{Name: "gen-role", Permissions: []string{"workspace.read"}})
+		}},
+		{"DeleteRole", func(tx forj.Tx) error { return tx.DeleteRole("gen-role") }},
+		{"DeleteWorkspace", func(tx forj.Tx) error {
+			if _, err := tx.AddMember(ws.ID, other.ID, "viewer"); err != nil {
+				return err
+			}
+			before, err := tx.AuthGeneration()
+			if err != nil {
+				return err
+			}
+			if err := tx.DeleteWorkspace(ws.ID); err != nil {
+				return err
+			}
+			after, err := tx.AuthGeneration()
+			if err != nil {
+				return err
+			}
+			if after <= before {
+				t.Errorf("DeleteWorkspace: generation inside the transaction %d → %d, want an increase", before, after)
+			}
+			return nil
+		}},
+	}
+	for _, ch := range changes {
+		before := gen()
+		e.update(ch.fn)
+		if after := gen(); after <= before {
+			t.Errorf("%s: generation %d → %d, want an increase", ch.name, before, after)
+		}
+	}
+
+	// Changes that do not affect access need not bump it, and a rolled-back one must not.
+	before := gen()
+	boom := errors.New("boom")
+	err := e.updateErr(func(tx forj.Tx) error {
+		other.Status = forj.UserDisabled
+		if err := tx.UpdateUser(other); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("Update returned %v, want boom", err)
+	}
+	if after := gen(); after != before {
+		t.Errorf("rolled-back UpdateUser: generation %d → %d, want unchanged", before, after)
+	}
 }
 
 func testRollback(t *testing.T, e *env) {
