@@ -206,7 +206,15 @@ func (s *Server) authenticate(c *call) error {
 	}
 	now := s.now()
 	var reason string
+	var e *authEntry
 	err := s.store.View(c.ctx(), func(tx forj.Tx) error {
+		gen, err := tx.AuthGeneration()
+		if err != nil {
+			return err
+		}
+		if e = s.auth.get(id, gen); e != nil {
+			return nil
+		}
 		tok, err := tx.GetToken(id)
 		if forj.IsNotFound(err) {
 			reason = "unknown token"
@@ -215,18 +223,9 @@ func (s *Server) authenticate(c *call) error {
 		if err != nil {
 			return err
 		}
-		switch {
-		case tok.Kind != kind || !secretMatches(s.pepper, secret, tok.SecretHash):
+		// Only a token whose secret was shown is cached, so guessed ids fill nothing.
+		if tok.Kind != kind || !secretMatches(s.pepper, secret, tok.SecretHash) {
 			reason = "wrong secret"
-		case tok.RevokedAt != nil && !now.Before(*tok.RevokedAt):
-			// A revocation time in the future is a rotation grace period.
-			reason = "revoked"
-		case tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt):
-			reason = "expired"
-		case tok.Kind == forj.TokenKey && tok.WorkspaceID == "":
-			reason = "API key without a workspace"
-		}
-		if reason != "" {
 			return nil
 		}
 		u, err := tx.GetUser(tok.UserID)
@@ -237,10 +236,6 @@ func (s *Server) authenticate(c *call) error {
 		if err != nil {
 			return err
 		}
-		if u.Status != forj.UserActive {
-			reason = "user is " + u.Status
-			return nil
-		}
 		members, err := tx.ListMemberships(u.ID)
 		if err != nil {
 			return err
@@ -249,17 +244,43 @@ func (s *Server) authenticate(c *call) error {
 		if err != nil {
 			return err
 		}
-		c.token, c.user, c.members, c.subj = tok, u, members, subj
+		e = &authEntry{gen: gen, tok: tok, user: u, members: members, subj: subj}
+		s.auth.put(e)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if reason == "" {
+		reason = e.refusal(kind, secret, s.pepper, now)
+	}
 	if reason != "" {
 		return s.rejectToken(c, id, reason)
 	}
+	c.token, c.user, c.members, c.subj = e.tok, e.user, e.members, e.subj
 	s.touch(c.ctx(), c.token.ID, now)
 	return nil
+}
+
+// refusal is why the presented token cannot be used now ("" when it can). Checked on every
+// request, cached or not: the secret (constant time), and the revocation and expiry times
+// against now, since a rotation grace period ends at a time, not at a change.
+func (e *authEntry) refusal(kind, secret string, pepper []byte, now time.Time) string {
+	tok := e.tok
+	switch {
+	case tok.Kind != kind || !secretMatches(pepper, secret, tok.SecretHash):
+		return "wrong secret"
+	case tok.RevokedAt != nil && !now.Before(*tok.RevokedAt):
+		// A revocation time in the future is a rotation grace period.
+		return "revoked"
+	case tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt):
+		return "expired"
+	case tok.Kind == forj.TokenKey && tok.WorkspaceID == "":
+		return "API key without a workspace"
+	case e.user.Status != forj.UserActive:
+		return "user is " + e.user.Status
+	}
+	return ""
 }
 
 // buildSubject resolves the user's memberships into permissions: built-in roles from
@@ -331,6 +352,9 @@ func (s *Server) touch(ctx context.Context, tokenID string, now time.Time) {
 	}
 	s.touchMu.Unlock()
 	err := s.store.Update(context.WithoutCancel(ctx), func(tx forj.Tx) error { return tx.TouchToken(tokenID, now) })
+	// The cached token still has the old lastUsedAt (shown by /auth/me and token lists):
+	// reload it once.
+	s.auth.drop(tokenID)
 	if err != nil && !forj.IsNotFound(err) {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "token touch failed", slog.String("error", err.Error()))
 	}

@@ -56,6 +56,9 @@ type Server struct {
 	touchMu sync.Mutex
 	touched map[string]time.Time
 
+	// auth caches resolved tokens per store auth generation (see authCache).
+	auth *authCache
+
 	// hashSlots bounds concurrent argon2id computations (each takes argonMemory), so a burst
 	// of logins cannot exhaust memory.
 	hashSlots chan struct{}
@@ -80,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 		maxBody:   cfg.MaxBodyBytes,
 		ready:     cfg.Ready,
 		touched:   make(map[string]time.Time),
+		auth:      newAuthCache(),
 		hashSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 	}
 	if s.log == nil {
