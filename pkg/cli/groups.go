@@ -1,9 +1,14 @@
 package cli
 
 import (
+	"github.com/forjinn/forjctl/pkg/cli/auth"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
 	"github.com/spf13/cobra"
 )
 
 // commandGroups are the command groups, one package each, in help order.
-var commandGroups = []func(*cmdutil.Factory) *cobra.Command{}
+var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
+	auth.NewCmdAuth,
+	contextcmd.NewCmdContext,
+}
