@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"github.com/forjinn/forjctl/pkg/cli/api"
 	"github.com/forjinn/forjctl/pkg/cli/auth"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
+	"github.com/forjinn/forjctl/pkg/cli/role"
+	"github.com/forjinn/forjctl/pkg/cli/user"
+	"github.com/forjinn/forjctl/pkg/cli/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -11,4 +15,8 @@ import (
 var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
 	auth.NewCmdAuth,
 	contextcmd.NewCmdContext,
+	workspace.NewCmdWorkspace,
+	user.NewCmdUser,
+	role.NewCmdRole,
+	api.NewCmdAPI,
 }

@@ -1,0 +1,98 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	"github.com/forjinn/forjctl/pkg/cli/complete"
+	"github.com/forjinn/forjctl/pkg/config"
+	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/iostreams"
+	"github.com/forjinn/forjctl/pkg/printer"
+	"github.com/spf13/cobra"
+)
+
+// DeleteOptions are the inputs of 'workspace delete'.
+type DeleteOptions struct {
+	F   *cmdutil.Factory
+	Cmd *cobra.Command
+
+	Workspace string
+	Yes       bool
+}
+
+// NewCmdDelete builds 'workspace delete'.
+func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "delete WORKSPACE [--yes]",
+		Short: "Delete a workspace and everything in it",
+		Long: `Delete a workspace with its members, keys and assets. On a terminal you confirm by
+typing the workspace's name; in scripts pass --yes.`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: complete.FirstArg(complete.Workspaces(f)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Workspace = cmd, args[0]
+			if err := opts.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return opts.Run()
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+// Validate refuses to go on when nobody can confirm and --yes was not given.
+func (o *DeleteOptions) Validate() error {
+	if !o.Yes && !o.F.CanPrompt() {
+		return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "deleting a workspace needs confirmation").
+			WithHint("pass --yes to delete without a terminal to confirm on")}
+	}
+	return nil
+}
+
+// Run resolves, confirms and deletes.
+func (o *DeleteOptions) Run() error {
+	ctx := o.Cmd.Context()
+	c, r, err := o.F.Client(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := c.ResolveWorkspace(ctx, o.Workspace)
+	if err != nil {
+		return err
+	}
+	if !o.Yes {
+		fmt.Fprintf(o.F.IOStreams.ErrOut, "This deletes workspace %s (%s) with all its members, keys and assets.\n", w.Name, w.ID)
+		if err := o.F.IOStreams.ConfirmByTyping(w.Name); err != nil {
+			if errors.Is(err, iostreams.ErrNoPrompt) {
+				return cmdutil.FlagErrorf("cannot confirm: %v", err)
+			}
+			return fmt.Errorf("%w: %w", cmdutil.ErrCancel, err)
+		}
+	}
+	if err := c.DeleteWorkspace(ctx, w.ID); err != nil {
+		return err
+	}
+	if r.Name != "" {
+		// Forget the deleted workspace if it was the active one.
+		_, _ = o.F.UpdateConfig(func(cfg *config.Config) error {
+			if cc, ok := cfg.Contexts[r.Name]; ok && cc.Workspace == w.ID {
+				cc.Workspace, cc.WorkspaceName = "", ""
+				cfg.Contexts[r.Name] = cc
+			}
+			return nil
+		})
+	}
+	if explicitFormat(o.F) {
+		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), w, table())
+	}
+	cs := o.F.IOStreams.ErrColorScheme()
+	o.F.Infof("%s Deleted workspace %s", cs.Green("✓"), w.Name)
+	return nil
+}
