@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"github.com/forjinn/forjctl/pkg/cli/api"
 	"github.com/forjinn/forjctl/pkg/cli/auth"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
-	"github.com/forjinn/forjctl/pkg/cli/role"
-	"github.com/forjinn/forjctl/pkg/cli/user"
-	"github.com/forjinn/forjctl/pkg/cli/workspace"
+	"github.com/forjinn/forjctl/pkg/cli/dev"
 	"github.com/spf13/cobra"
 )
 
@@ -15,8 +12,5 @@ import (
 var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
 	auth.NewCmdAuth,
 	contextcmd.NewCmdContext,
-	workspace.NewCmdWorkspace,
-	user.NewCmdUser,
-	role.NewCmdRole,
-	api.NewCmdAPI,
+	dev.NewCmdDev,
 }
