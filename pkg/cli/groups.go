@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"github.com/forjinn/forjctl/pkg/cli/api"
 	"github.com/forjinn/forjctl/pkg/cli/auth"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
 	"github.com/forjinn/forjctl/pkg/cli/dev"
+	"github.com/forjinn/forjctl/pkg/cli/role"
+	"github.com/forjinn/forjctl/pkg/cli/user"
+	"github.com/forjinn/forjctl/pkg/cli/workspace"
 	"github.com/spf13/cobra"
 )
 
@@ -13,4 +17,8 @@ var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
 	auth.NewCmdAuth,
 	contextcmd.NewCmdContext,
 	dev.NewCmdDev,
+	workspace.NewCmdWorkspace,
+	user.NewCmdUser,
+	role.NewCmdRole,
+	api.NewCmdAPI,
 }
