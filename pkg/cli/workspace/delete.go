@@ -3,6 +3,9 @@ package workspace
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/cli/complete"
@@ -79,12 +82,17 @@ func (o *DeleteOptions) Run() error {
 	if err := c.DeleteWorkspace(ctx, w.ID); err != nil {
 		return err
 	}
-	if r.Name != "" {
-		// Forget the deleted workspace if it was the active one.
+	// Forget the deleted workspace in every context on this server that had it active.
+	had := func(cc config.Context) bool {
+		return cc.Workspace == w.ID && strings.TrimRight(cc.Server, "/") == strings.TrimRight(r.Context.Server, "/")
+	}
+	if cfg, err := o.F.Config(); err == nil && slices.ContainsFunc(slices.Collect(maps.Values(cfg.Contexts)), had) {
 		_, _ = o.F.UpdateConfig(func(cfg *config.Config) error {
-			if cc, ok := cfg.Contexts[r.Name]; ok && cc.Workspace == w.ID {
-				cc.Workspace, cc.WorkspaceName = "", ""
-				cfg.Contexts[r.Name] = cc
+			for name, cc := range cfg.Contexts {
+				if had(cc) {
+					cc.Workspace, cc.WorkspaceName = "", ""
+					cfg.Contexts[name] = cc
+				}
 			}
 			return nil
 		})
