@@ -8,6 +8,7 @@ import (
 
 	"github.com/forjinn/forjctl/pkg/client"
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/iostreams"
 )
 
 // Exit codes (design §9, docs/exit-codes.md).
@@ -34,7 +35,9 @@ func ExitCode(err error) int {
 		netErr     *client.NetworkError
 	)
 	switch {
-	case errors.As(err, &flagErr):
+	case errors.As(err, &flagErr), errors.Is(err, iostreams.ErrNoPrompt):
+		// A missing answer that could not be asked for is a usage error: the caller must
+		// supply it with a flag.
 		return ExitUsage
 	case errors.As(err, &partialErr):
 		return ExitPartial

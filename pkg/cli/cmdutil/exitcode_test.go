@@ -8,6 +8,7 @@ import (
 
 	"github.com/forjinn/forjctl/pkg/client"
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/iostreams"
 )
 
 func TestExitCode(t *testing.T) {
@@ -25,6 +26,7 @@ func TestExitCode(t *testing.T) {
 		{forj.Errorf(forj.EConflict, "exists"), 6},
 		{&PartialError{Failed: 1, Total: 3}, 7},
 		{ErrCancel, 130},
+		{fmt.Errorf("name: %w", iostreams.ErrNoPrompt), 2},
 		{fmt.Errorf("x: %w", context.Canceled), 130},
 		{forj.Errorf(forj.EInternal, "oops"), 1},
 	}
