@@ -23,7 +23,7 @@ func (s *Server) listAudit(c *call) error {
 		if _, err := auditFilter(c); err != nil {
 			return err
 		}
-		return writeJSON(c.w, http.StatusOK, forj.List[forj.AuditEvent]{Data: []forj.AuditEvent{}})
+		return c.s.writeJSON(c.w, http.StatusOK, forj.List[forj.AuditEvent]{Data: []forj.AuditEvent{}})
 	}
 	return s.listAuditIn(c, ids)
 }
@@ -82,5 +82,5 @@ func (s *Server) listAuditIn(c *call, workspaceIDs []string) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, resp)
+	return c.s.writeJSON(c.w, http.StatusOK, resp)
 }

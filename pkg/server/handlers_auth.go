@@ -15,7 +15,7 @@ import (
 const inviteTTL = 7 * 24 * time.Hour
 
 func (s *Server) healthz(c *call) error {
-	return writeJSON(c.w, http.StatusOK, map[string]string{"status": "ok"})
+	return c.s.writeJSON(c.w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (s *Server) readyz(c *call) error {
@@ -23,9 +23,9 @@ func (s *Server) readyz(c *call) error {
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		s.log.LogAttrs(c.ctx(), slog.LevelWarn, "not ready", slog.String("request_id", c.reqID), slog.String("error", err.Error()))
-		return writeJSON(c.w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return c.s.writeJSON(c.w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
-	return writeJSON(c.w, http.StatusOK, map[string]string{"status": "ready"})
+	return c.s.writeJSON(c.w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // errLoginFailed is the one answer to every failed login, whatever the reason (unknown
@@ -161,7 +161,7 @@ func (s *Server) login(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusCreated, resp)
+	return c.s.writeJSON(c.w, http.StatusCreated, resp)
 }
 
 // loginFailed audits a failed login with the email tried (never the password or code).
@@ -227,7 +227,7 @@ func (s *Server) me(c *call) error {
 			return err
 		}
 	}
-	return writeJSON(c.w, http.StatusOK, resp)
+	return c.s.writeJSON(c.w, http.StatusOK, resp)
 }
 
 // switchWorkspace answers the workspace and the caller's role and permissions in it; it
@@ -265,7 +265,7 @@ func (s *Server) listTokens(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, forj.List[forj.Token]{Data: nonNil(toks)})
+	return c.s.writeJSON(c.w, http.StatusOK, forj.List[forj.Token]{Data: nonNil(toks)})
 }
 
 func (s *Server) createToken(c *call) error {
@@ -332,7 +332,7 @@ func (s *Server) revokeToken(c *call) error {
 }
 
 func (s *Server) listPermissions(c *call) error {
-	return writeJSON(c.w, http.StatusOK, forj.List[forj.Permission]{Data: authz.Catalog()})
+	return c.s.writeJSON(c.w, http.StatusOK, forj.List[forj.Permission]{Data: authz.Catalog()})
 }
 
 // nonNil makes a nil slice encode as [] rather than null.

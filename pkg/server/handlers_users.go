@@ -42,7 +42,7 @@ func (s *Server) listUsers(c *call) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, http.StatusOK, resp)
+		return c.s.writeJSON(c.w, http.StatusOK, resp)
 	}
 	err = s.store.View(c.ctx(), func(tx forj.Tx) error {
 		us, next, err := tx.ListUsers(forj.UserFilter{Status: status, Cursor: lq.cursor, Limit: lq.limit})
@@ -52,7 +52,7 @@ func (s *Server) listUsers(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, resp)
+	return c.s.writeJSON(c.w, http.StatusOK, resp)
 }
 
 // inviteUser invites a user without a workspace (owner). Inviting an email that is still
@@ -112,7 +112,7 @@ func (s *Server) getUser(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, u)
+	return c.s.writeJSON(c.w, http.StatusOK, u)
 }
 
 // disableUser stops a user at once: authentication checks the user's status on every
@@ -182,13 +182,13 @@ func (s *Server) listRoles(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, forj.List[forj.Role]{Data: roles})
+	return c.s.writeJSON(c.w, http.StatusOK, forj.List[forj.Role]{Data: roles})
 }
 
 func (s *Server) getRole(c *call) error {
 	name := c.r.PathValue("name")
 	if r, ok := authz.Builtin(name); ok {
-		return writeJSON(c.w, http.StatusOK, r)
+		return c.s.writeJSON(c.w, http.StatusOK, r)
 	}
 	var r *forj.Role
 	err := s.store.View(c.ctx(), func(tx forj.Tx) error {
@@ -202,7 +202,7 @@ func (s *Server) getRole(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, r)
+	return c.s.writeJSON(c.w, http.StatusOK, r)
 }
 
 func errRoleNotFound(name string) *forj.Error {

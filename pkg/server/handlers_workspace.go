@@ -115,20 +115,21 @@ func (s *Server) listWorkspaces(c *call) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, http.StatusOK, resp)
+		return c.s.writeJSON(c.w, http.StatusOK, resp)
 	}
 	if !all && len(ids) == 0 {
-		return writeJSON(c.w, http.StatusOK, resp)
+		return c.s.writeJSON(c.w, http.StatusOK, resp)
 	}
+	var ws []forj.Workspace
+	var next string
 	err = s.store.View(c.ctx(), func(tx forj.Tx) error {
-		ws, next, err := tx.ListWorkspaces(forj.WorkspaceFilter{IDs: ids, Cursor: lq.cursor, Limit: lq.limit})
-		resp.Data, resp.NextCursor = nonNil(ws), next
+		ws, next, err = tx.ListWorkspaces(forj.WorkspaceFilter{IDs: ids, Cursor: lq.cursor, Limit: lq.limit})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, resp)
+	return c.s.writeJSON(c.w, http.StatusOK, forj.List[wireWorkspace]{Data: toWireWorkspaces(ws), NextCursor: next})
 }
 
 func (s *Server) getWorkspace(c *call) error {
@@ -146,7 +147,7 @@ func (s *Server) getWorkspace(c *call) error {
 		return err
 	}
 	c.w.Header().Set("ETag", etag(w.Version))
-	return writeJSON(c.w, http.StatusOK, w)
+	return c.s.writeJSON(c.w, http.StatusOK, w)
 }
 
 // updateWorkspace applies the fields present in the body. If-Match (the ETag of GET)
@@ -427,7 +428,7 @@ func (s *Server) listMembers(c *call) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(c.w, http.StatusOK, resp)
+		return c.s.writeJSON(c.w, http.StatusOK, resp)
 	}
 	err = s.store.View(c.ctx(), func(tx forj.Tx) error {
 		ms, next, err := tx.ListMembers(forj.MemberFilter{WorkspaceID: wsID, Cursor: lq.cursor, Limit: lq.limit})
@@ -437,7 +438,7 @@ func (s *Server) listMembers(c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c.w, http.StatusOK, resp)
+	return c.s.writeJSON(c.w, http.StatusOK, resp)
 }
 
 func (s *Server) setMemberRole(c *call) error {

@@ -22,6 +22,29 @@ func scanWorkspace(s scanner) (forj.Workspace, error) {
 	return w, err
 }
 
+// scanWorkspaces reads up to limit+1 workspaces. Unlike scanAll it reuses one set of scan
+// destinations for every row, which saves three allocations a row on the hottest list.
+func (t *tx) scanWorkspaces(q string, limit int, args ...any) ([]forj.Workspace, error) {
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var w forj.Workspace
+	var created, updated int64
+	dest := []any{&w.ID, &w.Name, &w.Description, &w.Color, &w.Icon, &w.Environment, &w.Version,
+		&w.CreatedBy, &w.UpdatedBy, &created, &updated}
+	out := make([]forj.Workspace, 0, min(limit+1, 64))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		w.CreatedAt, w.UpdatedAt = fromNanos(created), fromNanos(updated)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 func (t *tx) workspaceConflict(err error, w *forj.Workspace) error {
 	if cols, ok := uniqueViolation(err); ok {
 		if cols == "workspaces.id" {
@@ -94,8 +117,8 @@ func (t *tx) ListWorkspaces(f forj.WorkspaceFilter) ([]forj.Workspace, string, e
 	if after != "" {
 		w.add("name > ?", after)
 	}
-	ws, err := scanAll(t, scanWorkspace, `SELECT `+workspaceCols+` FROM workspaces`+w.String()+` ORDER BY name LIMIT ?`,
-		append(w.args, limit+1)...)
+	ws, err := t.scanWorkspaces(`SELECT `+workspaceCols+` FROM workspaces`+w.String()+` ORDER BY name LIMIT ?`,
+		limit, append(w.args, limit+1)...)
 	if err != nil {
 		return nil, "", internal("list workspaces", err)
 	}
