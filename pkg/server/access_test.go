@@ -282,3 +282,39 @@ func TestNoCrossWorkspaceLeaksInLists(t *testing.T) {
 		t.Errorf("owner sees %d workspaces, want 2", len(l.Data))
 	}
 }
+
+// TestUnknownWorkspaceIs404: the owner, allowed in every workspace, still gets 404 (not an
+// empty list or a 200) for a workspace id that does not exist, on every workspace route.
+func TestUnknownWorkspaceIs404(t *testing.T) {
+	e := newEnv(t)
+	u, _ := e.newUser("someone@example.com")
+	n := 0
+	for _, rt := range routes() {
+		if rt.access != workspace && rt.access != bodyWorkspace {
+			continue
+		}
+		n++
+		const missing = "ws_doesnotexist0000000000000"
+		path := strings.NewReplacer("{id}", missing, "{userId}", u.ID).Replace(rt.pattern)
+		var body any
+		switch {
+		case strings.HasSuffix(rt.pattern, "/switch-workspace"):
+			body = map[string]string{"workspaceId": missing}
+		case strings.HasSuffix(rt.pattern, "/add-user"):
+			body = map[string]string{"userId": u.ID, "role": "viewer"}
+		case strings.HasSuffix(rt.pattern, "/remove-user"):
+			body = map[string]string{"userId": u.ID}
+		case strings.HasSuffix(rt.pattern, "{userId}"):
+			body = map[string]string{"role": "viewer"}
+		case rt.method == "PATCH":
+			body = map[string]string{"description": "x"}
+		}
+		r := e.do(rt.method, path, e.ownerToken, body, "If-Match", `"1"`)
+		if r.Code != 404 || r.errCode() != forj.ENotFound {
+			t.Errorf("owner %s %s: status %d, want 404 not_found: %s", rt.method, path, r.Code, r.Body)
+		}
+	}
+	if n < 8 {
+		t.Fatalf("only %d workspace routes checked", n)
+	}
+}

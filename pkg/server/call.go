@@ -111,7 +111,18 @@ func (s *Server) authorizeRoute(c *call) error {
 func (c *call) authorizeWorkspace(workspaceID string) error {
 	switch c.subj.Decide(c.route.perm, workspaceID) {
 	case authz.Allow:
-		return nil
+		if _, member := c.subj.Workspaces[workspaceID]; member || !c.subj.Owner {
+			return nil // a membership or an API key implies the workspace exists
+		}
+		// The owner is allowed in every workspace id, even one that does not exist: look.
+		err := c.s.store.View(c.ctx(), func(tx forj.Tx) error {
+			_, err := tx.GetWorkspace(workspaceID)
+			return err
+		})
+		if forj.IsNotFound(err) {
+			return errWorkspaceNotFound(workspaceID)
+		}
+		return err
 	case authz.NotFound:
 		return c.deny(authz.NotFound, workspaceID, errWorkspaceNotFound(workspaceID))
 	default:
