@@ -64,7 +64,7 @@ func parseCSV(r io.Reader, defaultRole string) ([]Result, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
-	cols := columns{0, 1, 2}
+	cols, width := columns{0, 1, 2}, 3
 	var out []Result
 	first := true
 	for {
@@ -86,7 +86,7 @@ func parseCSV(r io.Reader, defaultRole string) ([]Result, error) {
 		if first {
 			first = false
 			if h, ok := header(rec); ok {
-				cols = h
+				cols, width = h, len(rec)
 				continue
 			}
 		}
@@ -102,8 +102,8 @@ func parseCSV(r io.Reader, defaultRole string) ([]Result, error) {
 			res.Role = defaultRole
 		}
 		switch {
-		case len(rec) > 3:
-			res.fail(forj.Errorf(forj.EInvalid, "%d columns; expected email,role[,workspace]", len(rec)))
+		case len(rec) > width:
+			res.fail(forj.Errorf(forj.EInvalid, "%d columns; expected %d (email,role[,workspace])", len(rec), width))
 		case res.Email == "":
 			res.fail(forj.Errorf(forj.EInvalid, "email is missing"))
 		case res.Role == "":
