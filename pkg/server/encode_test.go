@@ -9,41 +9,51 @@ import (
 	"github.com/forjinn/forjctl/pkg/forj"
 )
 
-// TestWireWorkspaceMatches: the list's fast encoding is byte for byte forj.Workspace's, for
-// every field (a field added to forj.Workspace but not to wireWorkspace fails here).
-func TestWireWorkspaceMatches(t *testing.T) {
-	for _, tm := range []time.Time{
+// TestWorkspaceListEncoding: the list's hand-written encoding is byte for byte
+// json.Marshal's, for every field of forj.Workspace (a field added there but not to
+// appendWorkspaceList fails here) and for strings that need escaping.
+func TestWorkspaceListEncoding(t *testing.T) {
+	strs := []string{"", "plain", `<&> "quoted" \ é 😀`, "ctl \x00\x01\x1f\b\f\n\r\t\x7f", "bad \xff\xfe utf8 \xe2\x80", "sep \u2028\u2029 end"}
+	times := []time.Time{
 		time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC),
 		time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC),
 		time.Date(1999, 12, 31, 23, 59, 59, 100000, time.FixedZone("x", 3600)),
 		{},
-	} {
+	}
+	var ws []forj.Workspace
+	for k := range 8 {
 		var w forj.Workspace
 		v := reflect.ValueOf(&w).Elem()
 		for i := range v.NumField() {
 			f := v.Field(i)
-			switch f.Kind() {
-			case reflect.String:
-				f.SetString(v.Type().Field(i).Name + ` <&> "quoted" é \ ` + "\u2028")
-			case reflect.Int64:
-				f.SetInt(int64(i) + 41)
+			switch {
+			case f.Kind() == reflect.String:
+				f.SetString(strs[(i+k)%len(strs)] + v.Type().Field(i).Name)
+			case f.Kind() == reflect.Int64:
+				f.SetInt(int64(i*k) - 3)
+			case f.Type() == reflect.TypeOf(time.Time{}):
+				f.Set(reflect.ValueOf(times[(i+k)%len(times)]))
 			default:
-				if f.Type() != reflect.TypeOf(time.Time{}) {
-					t.Fatalf("forj.Workspace.%s: type %s is not handled by wireWorkspace", v.Type().Field(i).Name, f.Type())
-				}
-				f.Set(reflect.ValueOf(tm.Add(time.Duration(i) * time.Second)))
+				t.Fatalf("forj.Workspace.%s: type %s is not handled by appendWorkspaceList", v.Type().Field(i).Name, f.Type())
 			}
 		}
-		want, err := json.Marshal(forj.List[forj.Workspace]{Data: []forj.Workspace{w}, NextCursor: "c"})
+		ws = append(ws, w)
+	}
+	for _, tc := range []struct {
+		ws   []forj.Workspace
+		next string
+	}{{ws, ""}, {ws, "cursor<&>"}, {[]forj.Workspace{}, ""}, {nil, "c"}} {
+		data := tc.ws
+		if data == nil {
+			data = []forj.Workspace{}
+		}
+		want, err := json.Marshal(forj.List[forj.Workspace]{Data: data, NextCursor: tc.next})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := json.Marshal(forj.List[wireWorkspace]{Data: toWireWorkspaces([]forj.Workspace{w}), NextCursor: "c"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("wire encoding differs:\n got %s\nwant %s", got, want)
+		want = append(want, '\n')
+		if got := appendWorkspaceList(nil, tc.ws, tc.next); string(got) != string(want) {
+			t.Errorf("encoding differs:\n got %s\nwant %s", got, want)
 		}
 	}
 }

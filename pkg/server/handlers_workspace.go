@@ -129,7 +129,8 @@ func (s *Server) listWorkspaces(c *call) error {
 	if err != nil {
 		return err
 	}
-	return c.s.writeJSON(c.w, http.StatusOK, forj.List[wireWorkspace]{Data: toWireWorkspaces(ws), NextCursor: next})
+	c.s.enc.writeWorkspaces(c.w, ws, next)
+	return nil
 }
 
 func (s *Server) getWorkspace(c *call) error {
