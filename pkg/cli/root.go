@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	"github.com/forjinn/forjctl/pkg/cli/complete"
 	"github.com/forjinn/forjctl/pkg/printer"
 	"github.com/spf13/cobra"
 )
@@ -45,6 +46,7 @@ Start a local platform with 'forjctl dev', or log in to one with 'forjctl auth l
 	fl.StringVar(&g.ConfigPath, "config", "", "config file (env FORJ_CONFIG; default ~/.config/forjctl/config.yaml)")
 	fl.BoolVar(&g.Insecure, "insecure", false, "allow plain http:// to a server that is not on this machine")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formatNames(), cobra.ShellCompDirectiveNoFileComp))
+	complete.RegisterGlobal(root, f)
 
 	root.AddCommand(
 		newCmdVersion(f),
