@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,8 +32,8 @@ const (
 	KeyringBudget = 150 * time.Millisecond
 	// Fresh is how long cached names are served without asking the server again.
 	Fresh = 5 * time.Minute
-	// maxNames caps what one completion fetches and caches: names only, one page.
-	maxNames = forj.MaxLimit
+	// maxNames caps what one completion fetches and caches, in pages of forj.MaxLimit.
+	maxNames = 10 * forj.MaxLimit
 )
 
 // failed is what a completion answers when it has nothing: no files, and tell the shell
@@ -43,15 +44,7 @@ const failed = cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveErro
 func Workspaces(f *cmdutil.Factory) cobra.CompletionFunc {
 	return names(f, "workspaces", func(r *cmdutil.Resolved) string { return "" },
 		func(ctx context.Context, c *client.Client, r *cmdutil.Resolved) ([]string, error) {
-			l, err := c.ListWorkspaces(ctx, client.ListOptions{Limit: maxNames})
-			if err != nil {
-				return nil, err
-			}
-			out := make([]string, 0, len(l.Data))
-			for _, w := range l.Data {
-				out = append(out, w.Name)
-			}
-			return out, nil
+			return collect(c.AllWorkspaces(ctx, page), func(w forj.Workspace) string { return w.Name })
 		})
 }
 
@@ -64,15 +57,8 @@ func Members(f *cmdutil.Factory) cobra.CompletionFunc {
 			if err != nil {
 				return nil, err
 			}
-			l, err := c.ListMembers(ctx, w.ID, client.MemberListOptions{ListOptions: client.ListOptions{Limit: maxNames}})
-			if err != nil {
-				return nil, err
-			}
-			out := make([]string, 0, len(l.Data))
-			for _, m := range l.Data {
-				out = append(out, m.Email)
-			}
-			return out, nil
+			return collect(c.AllMembers(ctx, w.ID, client.MemberListOptions{ListOptions: page}),
+				func(m forj.Member) string { return m.Email })
 		})
 }
 
@@ -80,16 +66,26 @@ func Members(f *cmdutil.Factory) cobra.CompletionFunc {
 func Roles(f *cmdutil.Factory) cobra.CompletionFunc {
 	return names(f, "roles", func(r *cmdutil.Resolved) string { return "" },
 		func(ctx context.Context, c *client.Client, r *cmdutil.Resolved) ([]string, error) {
-			l, err := c.ListRoles(ctx, client.ListOptions{Limit: maxNames})
-			if err != nil {
-				return nil, err
-			}
-			out := make([]string, 0, len(l.Data))
-			for _, ro := range l.Data {
-				out = append(out, ro.Name)
-			}
-			return out, nil
+			return collect(c.AllRoles(ctx, page), func(r forj.Role) string { return r.Name })
 		})
+}
+
+// page asks for the largest pages, so that a completion makes as few requests as it can.
+var page = client.ListOptions{Limit: forj.MaxLimit}
+
+// collect walks every page of a list, up to maxNames, keeping one name per item.
+func collect[T any](items iter.Seq2[T, error], name func(T) string) ([]string, error) {
+	var out []string
+	for item, err := range items {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, name(item))
+		if len(out) == maxNames {
+			break
+		}
+	}
+	return out, nil
 }
 
 // FirstArg limits a completion to the first positional argument (later ones get nothing).

@@ -83,3 +83,33 @@ func BenchmarkWorkspaceCompletion(b *testing.B) {
 		b.ReportMetric(float64(n), "names")
 	})
 }
+
+// TestWorkspaceCompletionWalksEveryPage: completion offers every workspace, not only the
+// first page of the list.
+func TestWorkspaceCompletionWalksEveryPage(t *testing.T) {
+	const n = forj.MaxLimit + 120
+	srv := forjtest.New(t)
+	err := srv.Store.Update(context.Background(), func(tx forj.Tx) error {
+		for i := range n {
+			if err := tx.CreateWorkspace(&forj.Workspace{Name: fmt.Sprintf("ws-%04d", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	env := map[string]string{"HOME": dir, "XDG_CACHE_HOME": filepath.Join(dir, "cache"),
+		"XDG_CONFIG_HOME": filepath.Join(dir, "config"), "FORJ_SERVER": srv.URL, "FORJ_TOKEN": srv.OwnerToken}
+	ios, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios, Getenv: func(k string) string { return env[k] }, Version: "test"}
+	cmd := &cobra.Command{Use: "switch"}
+	cmd.SetContext(context.Background())
+	// ws-0600 … ws-0619 are on the second page of the list.
+	names, _ := complete.Workspaces(f)(cmd, nil, "ws-06")
+	if len(names) != 20 || names[0] != "ws-0600" || names[19] != "ws-0619" {
+		t.Fatalf("completing ws-06 gave %v, want ws-0600 … ws-0619", names)
+	}
+}
