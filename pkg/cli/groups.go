@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/forjinn/forjctl/pkg/cli/api"
+	"github.com/forjinn/forjctl/pkg/cli/audit"
 	"github.com/forjinn/forjctl/pkg/cli/auth"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
@@ -20,5 +21,6 @@ var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
 	workspace.NewCmdWorkspace,
 	user.NewCmdUser,
 	role.NewCmdRole,
+	audit.NewCmdAudit,
 	api.NewCmdAPI,
 }
