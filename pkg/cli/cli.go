@@ -89,7 +89,7 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 func describe(err error, cmd *cobra.Command) *forj.Error {
 	var netErr *client.NetworkError
 	if errors.As(err, &netErr) {
-		return &forj.Error{Code: forj.EInternal, Message: netErr.Error(), Hint: netErr.Hint()}
+		return &forj.Error{Code: forj.EInternal, Message: "cannot reach the server at " + netErr.Server + ": " + netErr.Cause(), Hint: netErr.Hint()}
 	}
 	var partial *cmdutil.PartialError
 	if errors.As(err, &partial) {

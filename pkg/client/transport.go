@@ -89,10 +89,11 @@ func (c *Client) attempt(ctx context.Context, method, rawURL string, header http
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		cancel()
-		if actx.Err() != nil && ctx.Err() == nil {
+		// Only the attempt's own deadline is a timeout; look before cancel() ends actx.
+		if errors.Is(actx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = &timeoutError{after: c.timeout, err: err}
 		}
+		cancel()
 		c.tracef("* %s %s failed after %s: %v\n", method, redactURL(rawURL), time.Since(start).Round(time.Millisecond), err)
 		return nil, err
 	}

@@ -314,6 +314,10 @@ func TestNetworkErrorsAreRetriedAndExplained(t *testing.T) {
 			t.Errorf("message %q lacks %q", msg, want)
 		}
 	}
+	// A refused connection is not a timeout.
+	if !strings.Contains(ne.Cause(), "refused") || strings.Contains(msg, "no answer within") {
+		t.Errorf("cause %q / message %q: want the refusal, not a timeout", ne.Cause(), msg)
+	}
 }
 
 func TestAttemptTimeout(t *testing.T) {

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	xterm "github.com/charmbracelet/x/term"
 )
 
 // ErrNoPrompt is returned by Prompt and ConfirmByTyping when the user cannot be asked:
@@ -62,4 +65,23 @@ func readLine(r io.Reader) (string, error) {
 			return "", err
 		}
 	}
+}
+
+// PromptSecret is Prompt without echo: on a real terminal the typed characters are not
+// shown (passwords). Streams that are not a terminal file (tests) are read like Prompt.
+func (s *IOStreams) PromptSecret(question string) (string, error) {
+	if !s.CanPrompt() {
+		return "", ErrNoPrompt
+	}
+	f, ok := s.In.(*os.File)
+	if !ok || !isTerminal(f) {
+		return s.Prompt(question)
+	}
+	fmt.Fprint(s.ErrOut, question)
+	b, err := xterm.ReadPassword(f.Fd())
+	fmt.Fprintln(s.ErrOut)
+	if err != nil {
+		return "", fmt.Errorf("reading answer: %w", err)
+	}
+	return string(b), nil
 }

@@ -227,14 +227,14 @@ func (o *LoginOptions) password() (string, error) {
 			WithHint("pipe it into --password-stdin")}
 	}
 	if o.Invite == "" {
-		p, err := ios.Prompt("Password: ")
+		p, err := ios.PromptSecret("Password: ")
 		return p, noPrompt(err, "use --password-stdin")
 	}
-	p, err := ios.Prompt("Choose a password: ")
+	p, err := ios.PromptSecret("Choose a password: ")
 	if err != nil {
 		return "", noPrompt(err, "use --password-stdin")
 	}
-	again, err := ios.Prompt("Type it again: ")
+	again, err := ios.PromptSecret("Type it again: ")
 	if err != nil {
 		return "", noPrompt(err, "use --password-stdin")
 	}
