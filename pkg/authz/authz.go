@@ -25,6 +25,7 @@ const (
 	AssetTransfer   = "asset.transfer"
 	AuditRead       = "audit.read"
 	UsageRead       = "usage.read"
+	UsageWrite      = "usage.write"
 )
 
 // Global permissions: held by the owner only.
@@ -56,6 +57,7 @@ var catalog = []forj.Permission{
 	{Name: AssetTransfer, Scope: ScopeWorkspace, Description: "move and copy assets in and out (needed on both sides)"},
 	{Name: AuditRead, Scope: ScopeWorkspace, Description: "read the workspace's audit trail"},
 	{Name: UsageRead, Scope: ScopeWorkspace, Description: "read usage reports"},
+	{Name: UsageWrite, Scope: ScopeWorkspace, Description: "report usage events (flow runtimes, through an API key)"},
 	{Name: WorkspaceCreate, Scope: ScopeGlobal, Description: "create workspaces (owner)"},
 	{Name: UserRead, Scope: ScopeGlobal, Description: "list every user of the platform (owner)"},
 	{Name: UserWrite, Scope: ScopeGlobal, Description: "invite, enable and disable users (owner)"},
@@ -73,14 +75,14 @@ const (
 var (
 	viewerPerms    = []string{WorkspaceRead, MemberRead, AssetRead, UsageRead}
 	testerPerms    = append(slices.Clone(viewerPerms), AuditRead, AssetExport)
-	developerPerms = append(slices.Clone(testerPerms), AssetWrite, AssetImport, AssetTransfer)
+	developerPerms = append(slices.Clone(testerPerms), AssetWrite, AssetImport, AssetTransfer, UsageWrite)
 	adminPerms     = append(slices.Clone(developerPerms), MemberWrite, KeyRead, KeyWrite, WorkspaceUpdate, WorkspaceDelete)
 )
 
 var builtins = []forj.Role{
 	{Name: RoleViewer, Description: "reads the workspace, its members, assets and usage", Permissions: sorted(viewerPerms), BuiltIn: true},
 	{Name: RoleTester, Description: "viewer + the audit trail and export", Permissions: sorted(testerPerms), BuiltIn: true},
-	{Name: RoleDeveloper, Description: "tester + writes assets, imports, moves and copies", Permissions: sorted(developerPerms), BuiltIn: true},
+	{Name: RoleDeveloper, Description: "tester + writes assets, imports, moves and copies, reports usage", Permissions: sorted(developerPerms), BuiltIn: true},
 	{Name: RoleAdmin, Description: "developer + members, keys, settings and delete", Permissions: sorted(adminPerms), BuiltIn: true},
 }
 

@@ -78,6 +78,13 @@ type Tx interface {
 	AppendAudit(e *AuditEvent) error // assigns Seq and ID; Time defaults to Now()
 	ListAudit(f AuditFilter) ([]AuditEvent, string, error)
 
+	// Usage events: appended in batches, reported in aggregate (see UsageFilter).
+	// AppendUsage assigns each event's Seq; a workspace that does not exist is ENotFound.
+	AppendUsage(events []UsageEvent) error
+	// UsageReport sums the selected events per group (workspace id, assistant, or UTC day
+	// of Time), rows sorted by Key; Label is left empty for the caller to fill in.
+	UsageReport(f UsageFilter) ([]UsageRow, error)
+
 	// Idempotency records.
 	GetIdempotency(scope, key string) (*IdempotencyRecord, error)
 	PutIdempotency(r *IdempotencyRecord) error // EConflict if (scope, key) exists

@@ -21,6 +21,9 @@
 //     SetMemberRole, RemoveMember, DeleteWorkspace, CreateRole and DeleteRole, is unchanged
 //     by a rolled-back Update, and a View sees it as of its own snapshot.
 //   - Lists with nothing to return may return nil or an empty slice.
+//   - UsageReport rows are sorted by key; by day groups on the UTC date of the event's time;
+//     UsageFilter.Since is inclusive, Until exclusive; a nil WorkspaceIDs does not filter,
+//     an empty non-nil one matches nothing. Usage events are deleted with their workspace.
 package storetest
 
 import (
@@ -58,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) forj.Store)
 		{"Audit", testAudit},
 		{"AuditFilter", testAuditFilter},
 		{"AuditAppendOnly", testAuditAppendOnly},
+		{"Usage", testUsage},
 		{"Idempotency", testIdempotency},
 		{"Paging", testPaging},
 		{"Limits", testLimits},
@@ -1494,4 +1498,102 @@ func collectAll[T any](t *testing.T, list func(cursor string) ([]T, string, erro
 		}
 		cursor = next
 	}
+}
+
+func testUsage(t *testing.T, e *env) {
+	a, b := e.workspace("alpha"), e.workspace("bravo")
+	day1 := time.Date(2025, 3, 10, 23, 59, 59, 0, time.UTC)
+	day2 := time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC) // the next UTC day, one second later
+	day3 := time.Date(2025, 3, 12, 8, 30, 0, 0, time.UTC)
+	ev := func(ws *forj.Workspace, assistant, env string, in, out, ms, calls int64, voice float64, at time.Time) forj.UsageEvent {
+		return forj.UsageEvent{WorkspaceID: ws.ID, KeyID: "tok_k", Assistant: assistant, Environment: env,
+			TokensIn: in, TokensOut: out, ComputeMs: ms, APICalls: calls, VoiceMinutes: voice, Time: at}
+	}
+	events := []forj.UsageEvent{
+		ev(a, "support", "prod", 100, 10, 1000, 1, 0.5, day1),
+		ev(a, "support", "dev", 7, 3, 20, 2, 0, day1),
+		ev(a, "sales", "prod", 200, 20, 2000, 3, 1.25, day2),
+		ev(b, "support", "prod", 1000, 100, 5, 4, 2, day2),
+		ev(b, "voice", "staging", 0, 0, 0, 5, 10.5, day3),
+	}
+	e.update(func(tx forj.Tx) error { return tx.AppendUsage(events) })
+	for i := 1; i < len(events); i++ {
+		if events[i].Seq <= events[i-1].Seq || events[0].Seq <= 0 {
+			t.Fatalf("AppendUsage sequence numbers %d, %d: want increasing and positive", events[i-1].Seq, events[i].Seq)
+		}
+	}
+	row := func(key string, n, in, out, ms, calls int64, voice float64) forj.UsageRow {
+		return forj.UsageRow{Key: key, Events: n, TokensIn: in, TokensOut: out, ComputeMs: ms, APICalls: calls, VoiceMinutes: voice}
+	}
+	cases := []struct {
+		name string
+		f    forj.UsageFilter
+		want []forj.UsageRow
+	}{
+		{"by workspace, all", forj.UsageFilter{By: forj.UsageByWorkspace},
+			sortRows(row(a.ID, 3, 307, 33, 3020, 6, 1.75), row(b.ID, 2, 1000, 100, 5, 9, 12.5))},
+		{"by workspace, prod", forj.UsageFilter{By: forj.UsageByWorkspace, Environment: "prod"},
+			sortRows(row(a.ID, 2, 300, 30, 3000, 4, 1.75), row(b.ID, 1, 1000, 100, 5, 4, 2))},
+		{"by workspace, dev", forj.UsageFilter{By: forj.UsageByWorkspace, Environment: "dev"},
+			[]forj.UsageRow{row(a.ID, 1, 7, 3, 20, 2, 0)}},
+		{"by workspace, staging", forj.UsageFilter{By: forj.UsageByWorkspace, Environment: "staging"},
+			[]forj.UsageRow{row(b.ID, 1, 0, 0, 0, 5, 10.5)}},
+		{"by assistant", forj.UsageFilter{By: forj.UsageByAssistant},
+			[]forj.UsageRow{row("sales", 1, 200, 20, 2000, 3, 1.25), row("support", 3, 1107, 113, 1025, 7, 2.5), row("voice", 1, 0, 0, 0, 5, 10.5)}},
+		{"by day", forj.UsageFilter{By: forj.UsageByDay},
+			[]forj.UsageRow{row("2025-03-10", 2, 107, 13, 1020, 3, 0.5), row("2025-03-11", 2, 1200, 120, 2005, 7, 3.25), row("2025-03-12", 1, 0, 0, 0, 5, 10.5)}},
+		{"since inclusive, until exclusive", forj.UsageFilter{By: forj.UsageByDay, Since: day2, Until: day3},
+			[]forj.UsageRow{row("2025-03-11", 2, 1200, 120, 2005, 7, 3.25)}},
+		{"until excludes its own instant", forj.UsageFilter{By: forj.UsageByDay, Until: day2},
+			[]forj.UsageRow{row("2025-03-10", 2, 107, 13, 1020, 3, 0.5)}},
+		{"one workspace", forj.UsageFilter{By: forj.UsageByAssistant, WorkspaceIDs: []string{b.ID}},
+			[]forj.UsageRow{row("support", 1, 1000, 100, 5, 4, 2), row("voice", 1, 0, 0, 0, 5, 10.5)}},
+		{"two workspaces", forj.UsageFilter{By: forj.UsageByWorkspace, WorkspaceIDs: []string{b.ID, a.ID}},
+			sortRows(row(a.ID, 3, 307, 33, 3020, 6, 1.75), row(b.ID, 2, 1000, 100, 5, 9, 12.5))},
+		{"empty workspace list matches nothing", forj.UsageFilter{By: forj.UsageByWorkspace, WorkspaceIDs: []string{}}, nil},
+		{"unknown workspace", forj.UsageFilter{By: forj.UsageByWorkspace, WorkspaceIDs: []string{"ws_none"}}, nil},
+		{"unknown environment", forj.UsageFilter{By: forj.UsageByDay, Environment: "qa"}, nil},
+	}
+	for _, tc := range cases {
+		e.view(func(tx forj.Tx) error {
+			got, err := tx.UsageReport(tc.f)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if len(got) == 0 && len(tc.want) == 0 {
+				return nil
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, tc.want)
+			}
+			return nil
+		})
+	}
+
+	e.view(func(tx forj.Tx) error {
+		_, err := tx.UsageReport(forj.UsageFilter{By: "month"})
+		wantCode(t, err, forj.EInvalid)
+		return nil
+	})
+	err := e.updateErr(func(tx forj.Tx) error {
+		return tx.AppendUsage([]forj.UsageEvent{ev(a, "x", "prod", 1, 1, 1, 1, 1, day1), {WorkspaceID: "ws_none", Assistant: "x", Environment: "prod", Time: day1}})
+	})
+	wantCode(t, err, forj.ENotFound)
+	// The failed batch left nothing behind, and a deleted workspace takes its usage with it.
+	e.update(func(tx forj.Tx) error { return tx.DeleteWorkspace(b.ID) })
+	e.view(func(tx forj.Tx) error {
+		got, err := tx.UsageReport(forj.UsageFilter{By: forj.UsageByWorkspace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []forj.UsageRow{row(a.ID, 3, 307, 33, 3020, 6, 1.75)}; !reflect.DeepEqual(got, want) {
+			t.Errorf("after a failed batch and deleting bravo:\n got %+v\nwant %+v", got, want)
+		}
+		return nil
+	})
+}
+
+func sortRows(rows ...forj.UsageRow) []forj.UsageRow {
+	slices.SortFunc(rows, func(x, y forj.UsageRow) int { return strings.Compare(x.Key, y.Key) })
+	return rows
 }
