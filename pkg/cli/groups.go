@@ -7,7 +7,9 @@ import (
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
 	"github.com/forjinn/forjctl/pkg/cli/dev"
+	"github.com/forjinn/forjctl/pkg/cli/key"
 	"github.com/forjinn/forjctl/pkg/cli/role"
+	"github.com/forjinn/forjctl/pkg/cli/usage"
 	"github.com/forjinn/forjctl/pkg/cli/user"
 	"github.com/forjinn/forjctl/pkg/cli/workspace"
 	"github.com/spf13/cobra"
@@ -21,6 +23,8 @@ var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
 	workspace.NewCmdWorkspace,
 	user.NewCmdUser,
 	role.NewCmdRole,
+	key.NewCmdKey,
 	audit.NewCmdAudit,
+	usage.NewCmdUsage,
 	api.NewCmdAPI,
 }
