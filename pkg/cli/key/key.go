@@ -46,9 +46,9 @@ const (
 	StatusRotating = "rotating" // replaced by a newer key, valid until its grace period ends
 )
 
-// Status is what a key is at now, among the keys of its workspace: a key that a newer key
-// of the same name replaced, or whose revocation is scheduled, is rotating until it stops.
-func Status(k forj.Token, all []forj.Token, now time.Time) string {
+// Status is what a key is at now. The server ends a rotated key's grace period by
+// scheduling its revocation: until then the key is rotating.
+func Status(k forj.Token, now time.Time) string {
 	switch {
 	case k.RevokedAt != nil && !k.RevokedAt.After(now):
 		return StatusRevoked
@@ -57,16 +57,11 @@ func Status(k forj.Token, all []forj.Token, now time.Time) string {
 	case k.RevokedAt != nil:
 		return StatusRotating
 	}
-	for _, o := range all {
-		if o.ID != k.ID && o.Name == k.Name && o.CreatedAt.After(k.CreatedAt) && o.RevokedAt == nil {
-			return StatusRotating
-		}
-	}
 	return StatusActive
 }
 
-// keyTable is how keys look; all is the list the statuses are computed in.
-func keyTable(all []forj.Token, now time.Time) printer.Table {
+// keyTable is how keys look at now.
+func keyTable(now time.Time) printer.Table {
 	return printer.Table{
 		Columns: []printer.Column{
 			{Header: "Name", Value: printer.Field(func(k forj.Token) string { return k.Name })},
@@ -74,7 +69,7 @@ func keyTable(all []forj.Token, now time.Time) printer.Table {
 			{Header: "Created", Time: true, Value: printer.Field(func(k forj.Token) string { return printer.Time(k.CreatedAt) })},
 			{Header: "Expires", Time: true, Value: printer.Field(func(k forj.Token) string { return orNever(k.ExpiresAt) })},
 			{Header: "Last used", Time: true, Value: printer.Field(func(k forj.Token) string { return printer.TimePtr(k.LastUsedAt) })},
-			{Header: "Status", Value: printer.Field(func(k forj.Token) string { return Status(k, all, now) })},
+			{Header: "Status", Value: printer.Field(func(k forj.Token) string { return Status(k, now) })},
 			{Header: "ID", Wide: true, Value: printer.Field(func(k forj.Token) string { return k.ID })},
 			{Header: "Scopes", Wide: true, Value: printer.Field(func(k forj.Token) string { return strings.Join(k.Scopes, ",") })},
 		},
@@ -144,7 +139,7 @@ func resolve(ctx context.Context, c *client.Client, wsID, ref string, now time.T
 		if k.Name != ref {
 			continue
 		}
-		r := rank[Status(k, keys, now)]
+		r := rank[Status(k, now)]
 		if r == rank[StatusActive] {
 			active++
 		}

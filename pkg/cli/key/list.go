@@ -49,5 +49,5 @@ func (o *ListOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	return printer.Print(o.F.IOStreams, o.F.PrintOptions(), keys, keyTable(keys, o.F.IOStreams.Now()))
+	return printer.Print(o.F.IOStreams, o.F.PrintOptions(), keys, keyTable(o.F.IOStreams.Now()))
 }

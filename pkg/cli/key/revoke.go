@@ -87,7 +87,7 @@ func (o *RevokeOptions) Run() error {
 	if explicitFormat(o.F) {
 		now := o.F.IOStreams.Now()
 		k.RevokedAt = &now
-		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), k, keyTable(nil, now))
+		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), k, keyTable(now))
 	}
 	cs := o.F.IOStreams.ErrColorScheme()
 	o.F.Infof("%s Revoked key %s (%s) in workspace %s", cs.Green("✓"), k.Name, k.Prefix, w.Name)
