@@ -148,10 +148,11 @@ func (o *Options) Run() error {
 	switch {
 	case o.CSV:
 		return writeCSV(o, rep)
+	case popts.Format == printer.FormatName:
+		// The groups' names, one a line: workspaces, assistants or days.
+		return printer.Print(ios, popts, rep.Rows, rowTable(rep.By))
 	case popts.JQ != "" || popts.Template != "" || (popts.Format != "" && popts.Format != printer.FormatTable && popts.Format != printer.FormatWide):
-		return printer.Print(ios, popts, rep, printer.Table{
-			NameOf: printer.Field(func(r forj.UsageReport) string { return r.By }),
-		})
+		return printer.Print(ios, popts, rep, printer.Table{})
 	}
 	if len(rep.Rows) == 0 {
 		return printer.Print(ios, popts, rep.Rows, rowTable(rep.By))
