@@ -57,12 +57,14 @@ echo '<<workspaces>>'; comp forjctl workspace switch ''
 	"zsh": {[]string{"-f", "-c"}, `
 zmodload zsh/zpty || { echo "no zsh/zpty module"; exit 1; }
 zpty z zsh -f -i
-zpty -w z 'PS1= PS2= RPS1=; autoload -Uz compinit; compinit -u -d "$HOME/.zcompdump"; source "$COMPLETIONS/forjctl.zsh"; compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; local h; for h in $__hits; do print -r -- "<<hit:$h>>"; done; builtin compadd "$@"; }; print "RE""ADY"'
-zpty -r z out '*READY*' || { echo "zsh did not start: $out"; exit 1; }
+zpty -w z 'PS1="RDY""> " PS2= RPS1=; autoload -Uz compinit; compinit -u -d "$HOME/.zcompdump"; source "$COMPLETIONS/forjctl.zsh"; compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; local h; for h in $__hits; do print -r -- "<<hit:$h>>"; done; builtin compadd "$@"; }; print "RE""ADY"'
+# Wait for the prompt: until ZLE runs, the terminal is in cooked mode and would eat the TAB
+# and ^U itself.
+zpty -r z out '*READY*RDY> *' || { echo "zsh did not start: $out"; exit 1; }
 complete() {
 	zpty -w -n z "$1"$'\t'
 	zpty -w z $'\C-u''print "DO""NE'$2'"'
-	zpty -r z out "*DONE$2*"
+	zpty -r z out "*DONE$2*RDY> *"
 	print -r -- "$out" | grep -o '<<hit:[^>]*>>' | sed 's/^<<hit:\(.*\)>>$/\1/'
 }
 echo '<<subcommands>>'; complete 'forjctl work' 1
