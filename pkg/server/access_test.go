@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forjinn/forjctl/pkg/authz"
 	"github.com/forjinn/forjctl/pkg/forj"
@@ -36,7 +37,7 @@ var principals = []principal{
 	{name: "non-member"},
 	{name: "no-token", noToken: true},
 	{name: "revoked", role: authz.RoleAdmin, revoked: true},
-	{name: "key", role: authz.RoleAdmin, key: []string{authz.WorkspaceRead, authz.MemberRead, authz.MemberWrite}},
+	{name: "key", role: authz.RoleAdmin, key: []string{authz.WorkspaceRead, authz.MemberRead, authz.MemberWrite, authz.UsageWrite}},
 }
 
 // fixture: workspaces A and B, one user per principal (members of A only), a target user
@@ -47,13 +48,14 @@ type fixture struct {
 	a, b   *forj.Workspace
 	target *forj.User
 	tokens map[string]string // principal name → token
+	keys   map[string]string // workspace id → the id of an API key of it (the object of key routes)
 }
 
 const targetPassword = "target-password-1"
 
 func newFixture(t testing.TB, targetHash string) *fixture {
 	e := newEnv(t)
-	fx := &fixture{env: e, tokens: map[string]string{}}
+	fx := &fixture{env: e, tokens: map[string]string{}, keys: map[string]string{}}
 	fx.a, fx.b = e.newWorkspace("alpha"), e.newWorkspace("bravo")
 	fx.target, _ = e.newUser("target@example.com")
 	e.update(func(tx forj.Tx) error {
@@ -71,6 +73,16 @@ func newFixture(t testing.TB, targetHash string) *fixture {
 	e.update(func(tx forj.Tx) error {
 		return tx.CreateRole(&forj.Role{Name: "ops", Description: "unused", Permissions: []string{authz.AssetRead}})
 	})
+	for _, k := range []struct {
+		ws      *forj.Workspace
+		creator string
+	}{{fx.a, fx.target.ID}, {fx.b, bAdmin.ID}} {
+		e.update(func(tx forj.Tx) error {
+			tok, err := e.newToken(tx, k.creator, forj.TokenKey, k.ws.ID, []string{authz.WorkspaceRead})
+			_, fx.keys[k.ws.ID], _, _ = forj.ParseToken(tok)
+			return err
+		})
+	}
 	for _, p := range principals {
 		switch {
 		case p.owner:
@@ -107,37 +119,46 @@ type sample struct {
 
 // samples builds the request for a route in workspace ws; every route needs one.
 func samples(fx *fixture, ws *forj.Workspace) map[string]sample {
-	id, tgt := ws.ID, fx.target.ID
+	id, tgt, key := ws.ID, fx.target.ID, fx.keys[ws.ID]
+	usage := `{"events":[{"assistant":"support","environment":"prod","tokensIn":1,"tokensOut":2,"computeMs":3,"apiCalls":4,"voiceMinutes":0.5,"time":"` +
+		fx.clock.Now().Format(time.RFC3339) + `"}]}`
 	return map[string]sample{
-		"GET /healthz":                                  {"/healthz", "", 200},
-		"GET /readyz":                                   {"/readyz", "", 200},
-		"POST /api/v1/auth/login":                       {"/api/v1/auth/login", `{"email":"target@example.com","password":"` + targetPassword + `"}`, 201},
-		"GET /api/v1/auth/me":                           {"/api/v1/auth/me", "", 200},
-		"POST /api/v1/auth/switch-workspace":            {"/api/v1/auth/switch-workspace", `{"workspaceId":"` + id + `"}`, 200},
-		"GET /api/v1/auth/tokens":                       {"/api/v1/auth/tokens", "", 200},
-		"POST /api/v1/auth/tokens":                      {"/api/v1/auth/tokens", `{"name":"ci"}`, 201},
-		"DELETE /api/v1/auth/tokens/{tokenId}":          {"/api/v1/auth/tokens/current", "", 204},
-		"POST /api/v1/workspace":                        {"/api/v1/workspace", `{"name":"charlie"}`, 201},
-		"GET /api/v1/workspaces":                        {"/api/v1/workspaces", "", 200},
-		"GET /api/v1/workspace/{id}":                    {"/api/v1/workspace/" + id, "", 200},
-		"PATCH /api/v1/workspace/{id}":                  {"/api/v1/workspace/" + id, `{"description":"changed"}`, 200},
-		"DELETE /api/v1/workspace/{id}":                 {"/api/v1/workspace/" + id, "", 204},
-		"POST /api/v1/workspace/{id}/add-user":          {"/api/v1/workspace/" + id + "/add-user", `{"email":"new@example.com","role":"viewer"}`, 201},
-		"POST /api/v1/workspace/{id}/remove-user":       {"/api/v1/workspace/" + id + "/remove-user", `{"userId":"` + tgt + `"}`, 200},
-		"GET /api/v1/workspace/{id}/members":            {"/api/v1/workspace/" + id + "/members", "", 200},
-		"PATCH /api/v1/workspace/{id}/members/{userId}": {"/api/v1/workspace/" + id + "/members/" + tgt, `{"role":"tester"}`, 200},
-		"GET /api/v1/workspace/{id}/audit":              {"/api/v1/workspace/" + id + "/audit", "", 200},
-		"GET /api/v1/audit":                             {"/api/v1/audit", "", 200},
-		"GET /api/v1/users":                             {"/api/v1/users", "", 200},
-		"POST /api/v1/users":                            {"/api/v1/users", `{"email":"invitee@example.com"}`, 201},
-		"GET /api/v1/users/{userId}":                    {"/api/v1/users/" + tgt, "", 200},
-		"POST /api/v1/users/{userId}/disable":           {"/api/v1/users/" + tgt + "/disable", "", 200},
-		"POST /api/v1/users/{userId}/enable":            {"/api/v1/users/" + tgt + "/enable", "", 200},
-		"GET /api/v1/roles":                             {"/api/v1/roles", "", 200},
-		"GET /api/v1/roles/{name}":                      {"/api/v1/roles/ops", "", 200},
-		"POST /api/v1/roles":                            {"/api/v1/roles", `{"name":"qa","permissions":["asset.read","audit.read"]}`, 201},
-		"DELETE /api/v1/roles/{name}":                   {"/api/v1/roles/ops", "", 204},
-		"GET /api/v1/permissions":                       {"/api/v1/permissions", "", 200},
+		"GET /healthz":                                    {"/healthz", "", 200},
+		"GET /readyz":                                     {"/readyz", "", 200},
+		"POST /api/v1/auth/login":                         {"/api/v1/auth/login", `{"email":"target@example.com","password":"` + targetPassword + `"}`, 201},
+		"GET /api/v1/auth/me":                             {"/api/v1/auth/me", "", 200},
+		"POST /api/v1/auth/switch-workspace":              {"/api/v1/auth/switch-workspace", `{"workspaceId":"` + id + `"}`, 200},
+		"GET /api/v1/auth/tokens":                         {"/api/v1/auth/tokens", "", 200},
+		"POST /api/v1/auth/tokens":                        {"/api/v1/auth/tokens", `{"name":"ci"}`, 201},
+		"DELETE /api/v1/auth/tokens/{tokenId}":            {"/api/v1/auth/tokens/current", "", 204},
+		"POST /api/v1/workspace":                          {"/api/v1/workspace", `{"name":"charlie"}`, 201},
+		"GET /api/v1/workspaces":                          {"/api/v1/workspaces", "", 200},
+		"GET /api/v1/workspace/{id}":                      {"/api/v1/workspace/" + id, "", 200},
+		"PATCH /api/v1/workspace/{id}":                    {"/api/v1/workspace/" + id, `{"description":"changed"}`, 200},
+		"DELETE /api/v1/workspace/{id}":                   {"/api/v1/workspace/" + id, "", 204},
+		"POST /api/v1/workspace/{id}/add-user":            {"/api/v1/workspace/" + id + "/add-user", `{"email":"new@example.com","role":"viewer"}`, 201},
+		"POST /api/v1/workspace/{id}/remove-user":         {"/api/v1/workspace/" + id + "/remove-user", `{"userId":"` + tgt + `"}`, 200},
+		"GET /api/v1/workspace/{id}/members":              {"/api/v1/workspace/" + id + "/members", "", 200},
+		"PATCH /api/v1/workspace/{id}/members/{userId}":   {"/api/v1/workspace/" + id + "/members/" + tgt, `{"role":"tester"}`, 200},
+		"GET /api/v1/workspace/{id}/audit":                {"/api/v1/workspace/" + id + "/audit", "", 200},
+		"GET /api/v1/audit":                               {"/api/v1/audit", "", 200},
+		"GET /api/v1/workspace/{id}/keys":                 {"/api/v1/workspace/" + id + "/keys", "", 200},
+		"POST /api/v1/workspace/{id}/keys":                {"/api/v1/workspace/" + id + "/keys", `{"name":"runtime","scopes":["workspace.read"]}`, 201},
+		"DELETE /api/v1/workspace/{id}/keys/{keyId}":      {"/api/v1/workspace/" + id + "/keys/" + key + "?reason=leaked", "", 204},
+		"POST /api/v1/workspace/{id}/keys/{keyId}/rotate": {"/api/v1/workspace/" + id + "/keys/" + key + "/rotate", `{"grace":"1h"}`, 201},
+		"GET /api/v1/keys/verify":                         {"/api/v1/keys/verify", "", 200},
+		"POST /api/v1/usage":                              {"/api/v1/usage", usage, 202},
+		"GET /api/v1/usage/report":                        {"/api/v1/usage/report", "", 200},
+		"GET /api/v1/users":                               {"/api/v1/users", "", 200},
+		"POST /api/v1/users":                              {"/api/v1/users", `{"email":"invitee@example.com"}`, 201},
+		"GET /api/v1/users/{userId}":                      {"/api/v1/users/" + tgt, "", 200},
+		"POST /api/v1/users/{userId}/disable":             {"/api/v1/users/" + tgt + "/disable", "", 200},
+		"POST /api/v1/users/{userId}/enable":              {"/api/v1/users/" + tgt + "/enable", "", 200},
+		"GET /api/v1/roles":                               {"/api/v1/roles", "", 200},
+		"GET /api/v1/roles/{name}":                        {"/api/v1/roles/ops", "", 200},
+		"POST /api/v1/roles":                              {"/api/v1/roles", `{"name":"qa","permissions":["asset.read","audit.read"]}`, 201},
+		"DELETE /api/v1/roles/{name}":                     {"/api/v1/roles/ops", "", 204},
+		"GET /api/v1/permissions":                         {"/api/v1/permissions", "", 200},
 	}
 }
 
@@ -164,8 +185,17 @@ func expected(rt route, p principal, own bool, ok int) int {
 			return ok
 		}
 		return http.StatusForbidden
+	case apiKey:
+		if isKey {
+			return ok
+		}
+		return http.StatusUnauthorized
+	case keyWorkspace:
+		if !isKey {
+			return http.StatusForbidden
+		}
 	}
-	// workspace and bodyWorkspace
+	// workspace and bodyWorkspace; keyWorkspace (an API key, in its own workspace A)
 	if p.owner {
 		return ok
 	}

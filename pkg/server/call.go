@@ -102,6 +102,18 @@ func (s *Server) authorizeRoute(c *call) error {
 		return nil
 	case workspace:
 		return c.authorizeWorkspace(c.r.PathValue("id"))
+	case apiKey:
+		if c.token.Kind != forj.TokenKey {
+			return c.deny(authz.Forbidden, "", forj.Errorf(forj.EUnauthenticated, "the token is not a workspace API key").
+				WithHint("API keys start with forj_key_; create one with: forjctl key create NAME"))
+		}
+		return nil
+	case keyWorkspace:
+		if c.token.Kind != forj.TokenKey {
+			return c.deny(authz.Forbidden, "", forj.Errorf(forj.EForbidden, "usage is reported with a workspace API key").
+				WithHint("create one with: forjctl key create NAME, and send it as the bearer token"))
+		}
+		return c.authorizeWorkspace(c.token.WorkspaceID)
 	}
 	return forj.Errorf(forj.EInternal, "route %s has no access rule", rt.pattern)
 }
@@ -265,6 +277,9 @@ func (s *Server) authenticate(c *call) error {
 	if reason == "" {
 		reason = e.refusal(kind, secret, s.pepper, now)
 	}
+	if reason == "expired" && e.tok.Kind == forj.TokenKey {
+		return s.rejectExpiredKey(c, e.tok)
+	}
 	if reason != "" {
 		return s.rejectToken(c, id, reason)
 	}
@@ -340,6 +355,18 @@ func (s *Server) rejectToken(c *call, tokenID, reason string) error {
 		ev.TargetType, ev.TargetID = "token", tokenID
 	}
 	ev.Result = forj.ResultDenied
+	s.appendAudit(c.ctx(), ev)
+	return errBadToken
+}
+
+// rejectExpiredKey audits the use of an expired API key (key.expired_use, in the key's
+// workspace so its admins see it; the presenter held the right secret, so it is named as
+// the actor) and returns the generic 401.
+func (s *Server) rejectExpiredKey(c *call, tok *forj.Token) error {
+	ev := c.event("key.expired_use", tok.WorkspaceID, "key", tok.ID, map[string]any{
+		"name": tok.Name, "key": tok.Prefix, "expiresAt": tok.ExpiresAt,
+	})
+	ev.ActorType, ev.ActorID, ev.Result = forj.ActorKey, tok.ID, forj.ResultDenied
 	s.appendAudit(c.ctx(), ev)
 	return errBadToken
 }

@@ -144,6 +144,10 @@ func withoutSecrets(v any) (any, bool) {
 		c := *r
 		c.Secret = ""
 		return &c, true
+	case *forj.RotateKeyResponse:
+		c := *r
+		c.Secret = ""
+		return &c, true
 	case *forj.AddUserResponse:
 		c := *r
 		c.InviteCode = ""

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -514,6 +515,85 @@ func TestOpenAPIContract(t *testing.T) {
 	get("/api/v1/auth/me", owner, 200).decode(t, &ownerMe)
 	send("POST", "/api/v1/users/"+ownerMe.User.ID+"/disable", owner, nil, 403)
 
+	// Workspace API keys.
+	keysPath := "/api/v1/workspace/" + dev.ID + "/keys"
+	var kr, narrow forj.TokenResponse
+	send("POST", keysPath, owner, forj.CreateKeyRequest{Name: "runtime", ExpiresIn: "90d"}, 201).decode(t, &kr)
+	runtimeKey := kr.Secret
+	send("POST", keysPath, owner, forj.CreateKeyRequest{Name: "reader", Scopes: []string{"workspace.read"}}, 201).decode(t, &narrow)
+	h.wantCode(send("POST", keysPath, owner, forj.CreateKeyRequest{Name: "bad", Scopes: []string{"nope.nope"}}, 400), forj.EInvalid)
+	h.wantCode(send("POST", keysPath, narrow.Secret, forj.CreateKeyRequest{Name: "wider"}, 403), forj.EForbidden)
+	h.wantCode(send("POST", keysPath, runtimeKey, forj.CreateKeyRequest{Name: "x", ExpiresIn: "forever"}, 400), forj.EInvalid)
+	h.do(oaReq{method: "POST", path: keysPath, token: owner, body: []byte(`{"name":"x","workspaceId":"ws_x"}`), specInvalid: true}, 400)
+	send("POST", "/api/v1/workspace/"+prod.ID+"/keys", runtimeKey, forj.CreateKeyRequest{Name: "elsewhere"}, 404)
+	var kl forj.List[forj.Token]
+	get(keysPath, owner, 200).decode(t, &kl)
+	if len(kl.Data) < 2 || kl.Data[0].ID != narrow.Token.ID || kl.Data[1].ID != kr.Token.ID {
+		t.Errorf("keys = %+v", kl.Data)
+	}
+	get(keysPath+"?all=true", runtimeKey, 200)
+	get(keysPath, narrow.Secret, 403)
+	get("/api/v1/workspace/"+prod.ID+"/keys", runtimeKey, 404)
+	h.do(oaReq{method: "GET", path: keysPath + "?all=maybe", token: owner, specInvalid: true}, 400)
+	var kv forj.KeyVerifyResponse
+	get("/api/v1/keys/verify", runtimeKey, 200).decode(t, &kv)
+	if kv.KeyID != kr.Token.ID || kv.WorkspaceID != dev.ID || len(kv.Scopes) == 0 || kv.ExpiresAt == nil {
+		t.Errorf("verify = %+v", kv)
+	}
+	h.wantCode(get("/api/v1/keys/verify", owner, 401), forj.EUnauthenticated)
+
+	// Usage: ingested with a key, reported to members.
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	batch := forj.UsageIngestRequest{Events: []forj.UsageEvent{
+		{Assistant: "support", Environment: "prod", TokensIn: 100, TokensOut: 50, ComputeMs: 900, APICalls: 2, VoiceMinutes: 1.5, Time: at},
+		{Assistant: "sales", Environment: "dev", TokensIn: 10, TokensOut: 5, ComputeMs: 90, APICalls: 1, Time: at},
+	}}
+	var ing forj.UsageIngestResponse
+	send("POST", "/api/v1/usage", runtimeKey, batch, 202).decode(t, &ing)
+	if ing.Accepted != 2 {
+		t.Errorf("ingest = %+v", ing)
+	}
+	h.wantCode(send("POST", "/api/v1/usage", owner, batch, 403), forj.EForbidden)
+	h.wantCode(send("POST", "/api/v1/usage", narrow.Secret, batch, 403), forj.EForbidden)
+	future := forj.UsageIngestRequest{Events: []forj.UsageEvent{{Assistant: "a", Environment: "prod", Time: time.Now().Add(time.Hour)}}}
+	h.wantCode(send("POST", "/api/v1/usage", runtimeKey, future, 400), forj.EInvalid)
+	h.do(oaReq{method: "POST", path: "/api/v1/usage", token: runtimeKey, body: forj.UsageIngestRequest{Events: []forj.UsageEvent{}}, specInvalid: true}, 400)
+	h.do(oaReq{method: "POST", path: "/api/v1/usage", token: runtimeKey, specInvalid: true,
+		body: []byte(`{"events":[{"assistant":"a","environment":"prod","tokensIn":-1,"time":"` + at.Format(time.RFC3339) + `"}]}`)}, 400)
+	var rep forj.UsageReport
+	get("/api/v1/usage/report?by=assistant&env=prod", owner, 200).decode(t, &rep)
+	if len(rep.Rows) != 1 || rep.Rows[0].Key != "support" || rep.Total.TokensIn != 100 || rep.Total.VoiceMinutes != 1.5 {
+		t.Errorf("report = %+v", rep)
+	}
+	get("/api/v1/usage/report?workspace="+dev.ID, vera, 200).decode(t, &rep)
+	if len(rep.Rows) != 1 || rep.Rows[0].Label != dev.Name || rep.Total.Events != 2 || rep.Total.TokensIn != 110 {
+		t.Errorf("report by workspace = %+v", rep)
+	}
+	h.wantCode(get("/api/v1/usage/report?workspace="+dev.ID, narrow.Secret, 403), forj.EForbidden) // no usage.read scope
+	h.wantCode(get("/api/v1/usage/report?workspace="+prod.ID, runtimeKey, 404), forj.ENotFound)    // another workspace
+	h.wantCode(get("/api/v1/usage/report?workspace="+unknownWS, owner, 404), forj.ENotFound)
+	h.do(oaReq{method: "GET", path: "/api/v1/usage/report?by=month", token: owner, specInvalid: true}, 400)
+
+	// Rotate with a grace period, then revoke.
+	keyPath := keysPath + "/" + kr.Token.ID
+	var rot forj.RotateKeyResponse
+	send("POST", keyPath+"/rotate", owner, forj.RotateKeyRequest{Grace: "1h"}, 201).decode(t, &rot)
+	if rot.Replaced != kr.Token.ID || rot.Secret == "" || rot.Token.Name != "runtime" || rot.OldValidUntil.IsZero() {
+		t.Errorf("rotate = %+v", rot)
+	}
+	get("/api/v1/keys/verify", runtimeKey, 200) // inside the grace period
+	get("/api/v1/keys/verify", rot.Secret, 200)
+	h.wantCode(send("POST", keyPath+"/rotate", owner, forj.RotateKeyRequest{Grace: "90d"}, 400), forj.EInvalid)
+	send("POST", keyPath+"/rotate", narrow.Secret, nil, 403)
+	send("DELETE", keyPath+"?reason=rotated", owner, nil, 204)
+	get("/api/v1/keys/verify", runtimeKey, 401)
+	h.wantCode(send("POST", keyPath+"/rotate", owner, nil, 409), forj.EConflict)
+	send("DELETE", keysPath+"/"+forj.NewID(forj.PrefixToken), owner, nil, 404)
+	send("POST", keysPath+"/"+forj.NewID(forj.PrefixToken)+"/rotate", owner, nil, 404)
+	send("DELETE", keyPath, narrow.Secret, nil, 403)
+	h.do(oaReq{method: "DELETE", path: keyPath + "?reason=" + strings.Repeat("x", 300), token: owner, specInvalid: true}, 400)
+	sweepKey, sweepKeyID := rot.Secret, rot.Token.ID
+
 	// Delete a workspace.
 	send("DELETE", "/api/v1/workspace/"+prod.ID, vera, nil, 403) // tester in prod
 	send("DELETE", "/api/v1/workspace/"+staging.ID, vera, nil, 404)
@@ -548,7 +628,7 @@ func TestOpenAPIContract(t *testing.T) {
 
 	// Sweep every operation: without a token each protected one answers 401, and each one
 	// that takes a body answers 413 to an oversize one.
-	concrete := strings.NewReplacer("{id}", dev.ID, "{userId}", veraID, "{tokenId}", "current", "{name}", "viewer")
+	concrete := strings.NewReplacer("{id}", dev.ID, "{userId}", veraID, "{tokenId}", "current", "{name}", "viewer", "{keyId}", sweepKeyID)
 	huge := []byte(`{"padding":"` + strings.Repeat("x", 1<<20) + `"}`)
 	for _, path := range h.doc.Paths.InMatchingOrder() {
 		for method, op := range h.doc.Paths.Value(path).Operations() {
@@ -557,7 +637,11 @@ func TestOpenAPIContract(t *testing.T) {
 				h.wantCode(h.do(oaReq{method: method, path: p, specInvalid: true}, 401), forj.EUnauthenticated)
 			}
 			if op.RequestBody != nil {
-				h.wantCode(h.do(oaReq{method: method, path: p, token: owner, body: huge, specInvalid: true}, 413), forj.ETooLarge)
+				tok := owner
+				if path == "/api/v1/usage" {
+					tok = sweepKey // usage takes an API key only
+				}
+				h.wantCode(h.do(oaReq{method: method, path: p, token: tok, body: huge, specInvalid: true}, 413), forj.ETooLarge)
 			}
 		}
 	}

@@ -23,6 +23,12 @@ const (
 	// bodyWorkspace routes need perm in a workspace named in the request body; the handler
 	// decodes the body and calls call.authorizeWorkspace with it.
 	bodyWorkspace
+	// apiKey routes accept workspace API keys only; any other token is 401 (the check a
+	// flow runtime makes on its key).
+	apiKey
+	// keyWorkspace routes need perm in the calling API key's own workspace; a personal
+	// token is 403 (the route is for flow runtimes, which hold keys).
+	keyWorkspace
 )
 
 func (a access) String() string {
@@ -39,6 +45,10 @@ func (a access) String() string {
 		return "workspace"
 	case bodyWorkspace:
 		return "workspace (from body)"
+	case apiKey:
+		return "any API key"
+	case keyWorkspace:
+		return "workspace (of the API key)"
 	}
 	return "unknown"
 }
@@ -77,6 +87,14 @@ func routes() []route {
 		{"PATCH", "/api/v1/workspace/{id}/members/{userId}", workspace, authz.MemberWrite, (*Server).setMemberRole},
 		{"GET", "/api/v1/workspace/{id}/audit", workspace, authz.AuditRead, (*Server).listWorkspaceAudit},
 		{"GET", "/api/v1/audit", authenticated, "", (*Server).listAudit},
+		{"GET", "/api/v1/workspace/{id}/keys", workspace, authz.KeyRead, (*Server).listKeys},
+		{"POST", "/api/v1/workspace/{id}/keys", workspace, authz.KeyWrite, (*Server).createKey},
+		{"DELETE", "/api/v1/workspace/{id}/keys/{keyId}", workspace, authz.KeyWrite, (*Server).revokeKey},
+		{"POST", "/api/v1/workspace/{id}/keys/{keyId}/rotate", workspace, authz.KeyWrite, (*Server).rotateKey},
+		{"GET", "/api/v1/keys/verify", apiKey, "", (*Server).verifyKey},
+		// usage.read is checked per workspace counted, by the handler (like /api/v1/audit).
+		{"POST", "/api/v1/usage", keyWorkspace, authz.UsageWrite, (*Server).ingestUsage},
+		{"GET", "/api/v1/usage/report", authenticated, authz.UsageRead, (*Server).usageReport},
 
 		{"GET", "/api/v1/users", global, authz.UserRead, (*Server).listUsers},
 		{"POST", "/api/v1/users", global, authz.UserWrite, (*Server).inviteUser},
