@@ -2,12 +2,17 @@ package key_test
 
 import (
 	"bytes"
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/forjinn/forjctl/pkg/cli"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/cli/key"
+	"github.com/forjinn/forjctl/pkg/client"
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/forjtest"
 	"github.com/forjinn/forjctl/pkg/iostreams"
 )
 
@@ -81,5 +86,46 @@ func TestFlags(t *testing.T) {
 	cmd.SetArgs([]string{"ci", "--yes", "--reason", "leaked"})
 	if err := cmd.Execute(); err != nil || rv.Reason != "leaked" || !rv.Yes {
 		t.Errorf("revoke --yes: %v, %+v", err, rv)
+	}
+}
+
+// TestRevokeConfirmsOnTerminal: a wrong name cancels (130) and revokes nothing; the key's
+// name revokes it.
+func TestRevokeConfirmsOnTerminal(t *testing.T) {
+	srv := forjtest.New(t)
+	ws, err := srv.Workspace("team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(client.Options{BaseURL: srv.URL, Token: srv.OwnerToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.CreateKey(ctx, ws.ID, forj.CreateKeyRequest{Name: "ci"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	vars := map[string]string{"HOME": dir, "XDG_CONFIG_HOME": dir, "FORJ_CREDENTIAL_STORE": "file", "FORJ_SERVER": srv.URL, "FORJ_TOKEN": srv.OwnerToken}
+	run := func(answer string) (int, string) {
+		ios, in, _, errOut := iostreams.Test()
+		in.WriteString(answer)
+		ios.SetStdinTTY(true)
+		ios.SetStdoutTTY(true)
+		ios.SetStderrTTY(true)
+		code := cli.MainWith(ctx, []string{"key", "revoke", "ci", "-w", "team"}, &cmdutil.Factory{IOStreams: ios, Getenv: func(k string) string { return vars[k] }})
+		return code, errOut.String()
+	}
+	if code, stderr := run("cj\n"); code != cmdutil.ExitInterrupted || !strings.Contains(stderr, "Type ci to confirm: ") {
+		t.Fatalf("wrong answer: exit %d, stderr %q", code, stderr)
+	}
+	if keys, err := c.ListKeys(ctx, ws.ID, false); err != nil || len(keys) != 1 {
+		t.Fatalf("after a cancelled revoke: %v, %v", keys, err)
+	}
+	if code, stderr := run("ci\n"); code != 0 || !strings.Contains(stderr, "Revoked key ci") {
+		t.Fatalf("confirmed: exit %d, stderr %q", code, stderr)
+	}
+	if keys, err := c.ListKeys(ctx, ws.ID, false); err != nil || len(keys) != 0 {
+		t.Fatalf("after revoking: %v, %v", keys, err)
 	}
 }
