@@ -62,6 +62,28 @@ func Members(f *cmdutil.Factory) cobra.CompletionFunc {
 		})
 }
 
+// Keys completes the names of the active API keys of the workspace in effect.
+func Keys(f *cmdutil.Factory) cobra.CompletionFunc {
+	return names(f, "keys", func(r *cmdutil.Resolved) string { return r.Context.Workspace },
+		func(ctx context.Context, c *client.Client, r *cmdutil.Resolved) ([]string, error) {
+			w, err := f.Workspace(ctx, c, r)
+			if err != nil {
+				return nil, err
+			}
+			keys, err := c.ListKeys(ctx, w.ID, false)
+			if err != nil {
+				return nil, err
+			}
+			var out []string
+			for _, k := range keys {
+				if !slices.Contains(out, k.Name) {
+					out = append(out, k.Name)
+				}
+			}
+			return out, nil
+		})
+}
+
 // Roles completes role names, built-in and custom.
 func Roles(f *cmdutil.Factory) cobra.CompletionFunc {
 	return names(f, "roles", func(r *cmdutil.Resolved) string { return "" },

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	"github.com/forjinn/forjctl/pkg/cli/complete"
 	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/forjinn/forjctl/pkg/iostreams"
 	"github.com/forjinn/forjctl/pkg/printer"
@@ -31,8 +32,9 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 		Long: `Revoke an API key (by name or id): the very next request made with it is refused. On a
 terminal you confirm by typing the key's name; in scripts pass --yes. The reason, if given,
 is recorded in the audit trail.`,
-		Example: "  forjctl key revoke ci-deploy --reason 'leaked in a build log' --yes",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  forjctl key revoke ci-deploy --reason 'leaked in a build log' --yes",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: complete.FirstArg(complete.Keys(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Key = cmd, args[0]
 			if err := opts.Validate(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	"github.com/forjinn/forjctl/pkg/cli/complete"
 	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/spf13/cobra"
 )
@@ -32,7 +33,8 @@ The new key is printed once, alone on stdout; with -o json the whole answer (the
 record, its secret, the replaced key's id and when it stops working).`,
 		Example: `  forjctl key rotate ci-deploy --grace 1h
   NEW=$(forjctl key rotate ci-deploy -o json --jq .secret)`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: complete.FirstArg(complete.Keys(f)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Key = cmd, args[0]
 			if err := opts.Validate(); err != nil {
