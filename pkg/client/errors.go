@@ -25,9 +25,9 @@ type APIError struct {
 func (e *APIError) Error() string { return e.Err.Error() }
 func (e *APIError) Unwrap() error { return e.Err }
 
-// codeForStatus maps a status back to a code when the body did not carry one (a proxy's
+// CodeForStatus maps a status back to a code when the body did not carry one (a proxy's
 // error page, an empty 502), the inverse of the server's table.
-func codeForStatus(status int) string {
+func CodeForStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		return forj.EInvalid
@@ -64,7 +64,7 @@ func decodeError(resp *http.Response, body []byte) *APIError {
 	if json.Unmarshal(body, &doc) == nil && doc.Error != nil && doc.Error.Code != "" {
 		e.Err = doc.Error
 	} else {
-		e.Err = &forj.Error{Code: codeForStatus(resp.StatusCode), Message: "the server answered " + statusText(resp)}
+		e.Err = &forj.Error{Code: CodeForStatus(resp.StatusCode), Message: "the server answered " + statusText(resp)}
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			// The default client does not follow redirects, so that the token stays put.
 			e.Err.Code = forj.EInvalid

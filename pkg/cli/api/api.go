@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
+	"github.com/forjinn/forjctl/pkg/client"
 	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/forjinn/forjctl/pkg/printer"
 	"github.com/spf13/cobra"
@@ -279,26 +280,5 @@ func statusError(resp *http.Response, data []byte) error {
 		e.Message = fmt.Sprintf("%s (HTTP %d)", e.Message, resp.StatusCode)
 		return &e
 	}
-	return forj.Errorf(codeForStatus(resp.StatusCode), "the server answered %s", resp.Status)
-}
-
-// codeForStatus follows the server's status table (docs/api.md).
-func codeForStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		return forj.EInvalid
-	case http.StatusUnauthorized:
-		return forj.EUnauthenticated
-	case http.StatusForbidden:
-		return forj.EForbidden
-	case http.StatusNotFound, http.StatusGone:
-		return forj.ENotFound
-	case http.StatusConflict, http.StatusPreconditionFailed:
-		return forj.EConflict
-	case http.StatusRequestEntityTooLarge:
-		return forj.ETooLarge
-	case http.StatusTooManyRequests:
-		return forj.ERateLimited
-	}
-	return forj.EInternal
+	return forj.Errorf(client.CodeForStatus(resp.StatusCode), "the server answered %s", resp.Status)
 }

@@ -207,3 +207,24 @@ func (f *Factory) Infof(format string, args ...any) {
 		fmt.Fprintf(f.IOStreams.ErrOut, format+"\n", args...)
 	}
 }
+
+// ExplicitFormat reports whether the user asked for a machine format (-o other than table,
+// --jq, --template): then a command that changes something prints the resulting object
+// instead of a status line.
+func (f *Factory) ExplicitFormat() bool {
+	o := f.Flags.Output
+	return (o != "" && o != string(printer.FormatTable)) || f.Flags.JQ != "" || f.Flags.Template != ""
+}
+
+// WorkspaceClient is the client of the context in effect and the workspace a command acts on.
+func (f *Factory) WorkspaceClient(ctx context.Context) (*client.Client, *forj.Workspace, error) {
+	c, r, err := f.Client(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := f.Workspace(ctx, c, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, w, nil
+}

@@ -67,7 +67,7 @@ func (o *CreateOptions) Validate() error {
 // Run creates the key and prints its secret once.
 func (o *CreateOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}

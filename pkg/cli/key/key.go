@@ -86,26 +86,6 @@ func orNever(t *time.Time) string {
 	return printer.Time(*t)
 }
 
-// explicitFormat reports whether the user asked for a machine format (-o other than table,
-// --jq, --template): then a command prints the API's object, not a status line.
-func explicitFormat(f *cmdutil.Factory) bool {
-	o := f.Flags.Output
-	return (o != "" && o != string(printer.FormatTable)) || f.Flags.JQ != "" || f.Flags.Template != ""
-}
-
-// target is the client and the workspace a command acts on.
-func target(ctx context.Context, f *cmdutil.Factory) (*client.Client, *forj.Workspace, error) {
-	c, r, err := f.Client(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	w, err := f.Workspace(ctx, c, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, w, nil
-}
-
 const keyListHint = "see the workspace's keys with: forjctl key list"
 
 // resolve finds a key of the workspace by id (tok_…, or its display prefix forj_key_tok_…)
@@ -180,7 +160,7 @@ func parseDuration(flag, s string) (time.Duration, error) {
 // --template; otherwise the token alone on stdout (for `-q` and $(…)) and, on stderr, what
 // was made and that the secret will not be shown again.
 func printSecret(f *cmdutil.Factory, res any, tr forj.TokenResponse, done string) error {
-	if explicitFormat(f) {
+	if f.ExplicitFormat() {
 		return printer.Print(f.IOStreams, f.PrintOptions(), res, printer.Table{
 			Columns: []printer.Column{
 				{Header: "Name", Value: func(any) string { return tr.Token.Name }},

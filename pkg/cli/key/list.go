@@ -41,7 +41,7 @@ Secrets are never shown again; the prefix identifies a key.`,
 // Run lists the keys.
 func (o *ListOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func (o *RevokeOptions) Validate() error {
 // Run resolves, confirms and revokes.
 func (o *RevokeOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (o *RevokeOptions) Run() error {
 	if err := c.RevokeKey(ctx, w.ID, k.ID, o.Reason); err != nil {
 		return err
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		now := o.F.IOStreams.Now()
 		k.RevokedAt = &now
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), k, keyTable(now))

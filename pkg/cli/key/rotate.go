@@ -59,7 +59,7 @@ func (o *RotateOptions) Validate() error {
 // Run resolves and rotates the key and prints the new secret once.
 func (o *RotateOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}

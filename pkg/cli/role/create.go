@@ -80,7 +80,7 @@ func (o *CreateOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), r, detailTable())
 	}
 	cs := o.F.IOStreams.ErrColorScheme()

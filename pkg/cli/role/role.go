@@ -55,10 +55,3 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
-
-// explicitFormat reports whether the user asked for a machine format (-o other than table,
-// --jq, --template): then a command prints the object it changed, not a status line.
-func explicitFormat(f *cmdutil.Factory) bool {
-	o := f.Flags.Output
-	return (o != "" && o != string(printer.FormatTable)) || f.Flags.JQ != "" || f.Flags.Template != ""
-}

@@ -94,7 +94,7 @@ func (o *AddOptions) Run() error {
 		return o.runBulk()
 	}
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (o *AddOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), res, printer.Table{
 			Columns: []printer.Column{
 				{Header: "Email", Value: printer.Field(func(r forj.AddUserResponse) string { return r.Member.Email })},

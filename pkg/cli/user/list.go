@@ -36,7 +36,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 // Run lists every page of members.
 func (o *ListOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 // Run removes the membership.
 func (o *RemoveOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (o *RemoveOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), m, memberTable())
 	}
 	cs := o.F.IOStreams.ErrColorScheme()

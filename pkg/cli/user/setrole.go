@@ -62,7 +62,7 @@ func (o *SetRoleOptions) Validate() error {
 // Run finds the member and changes the role.
 func (o *SetRoleOptions) Run() error {
 	ctx := o.Cmd.Context()
-	c, w, err := target(ctx, o.F)
+	c, w, err := o.F.WorkspaceClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (o *SetRoleOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), m, memberTable())
 	}
 	cs := o.F.IOStreams.ErrColorScheme()

@@ -3,10 +3,7 @@
 package user
 
 import (
-	"context"
-
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
-	"github.com/forjinn/forjctl/pkg/client"
 	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/forjinn/forjctl/pkg/printer"
 	"github.com/spf13/cobra"
@@ -43,26 +40,6 @@ func memberTable() printer.Table {
 		NameOf: printer.Field(func(m forj.Member) string { return m.Email }),
 		Empty:  "No members found",
 	}
-}
-
-// explicitFormat reports whether the user asked for a machine format (-o other than table,
-// --jq, --template): then a command prints the object it changed, not a status line.
-func explicitFormat(f *cmdutil.Factory) bool {
-	o := f.Flags.Output
-	return (o != "" && o != string(printer.FormatTable)) || f.Flags.JQ != "" || f.Flags.Template != ""
-}
-
-// target is the client and the workspace a command acts on.
-func target(ctx context.Context, f *cmdutil.Factory) (*client.Client, *forj.Workspace, error) {
-	c, r, err := f.Client(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	w, err := f.Workspace(ctx, c, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, w, nil
 }
 
 // memberRef turns an email or a user id into the fields of an add or remove request.

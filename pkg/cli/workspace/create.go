@@ -80,7 +80,7 @@ func (o *CreateOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if !explicitFormat(o.F) {
+	if !o.F.ExplicitFormat() {
 		cs := o.F.IOStreams.ErrColorScheme()
 		o.F.Infof("%s Created workspace %s (%s)", cs.Green("✓"), w.Name, w.ID)
 		o.F.Infof("Use it with: forjctl workspace switch %s", w.Name)

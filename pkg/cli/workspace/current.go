@@ -43,7 +43,7 @@ func (o *CurrentOptions) Run() error {
 		e := forj.Errorf(forj.ENotFound, "no workspace selected")
 		return e.WithHint("pick one with 'forjctl workspace switch NAME', or pass -w NAME")
 	}
-	if r.Context.WorkspaceName != "" && !explicitFormat(o.F) {
+	if r.Context.WorkspaceName != "" && !o.F.ExplicitFormat() {
 		fmt.Fprintln(o.F.IOStreams.Out, r.Context.WorkspaceName)
 		return nil
 	}
@@ -56,7 +56,7 @@ func (o *CurrentOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if !explicitFormat(o.F) {
+	if !o.F.ExplicitFormat() {
 		fmt.Fprintln(o.F.IOStreams.Out, w.Name)
 		return nil
 	}

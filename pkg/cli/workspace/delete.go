@@ -97,7 +97,7 @@ func (o *DeleteOptions) Run() error {
 			return nil
 		})
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), w, table())
 	}
 	cs := o.F.IOStreams.ErrColorScheme()

@@ -86,7 +86,7 @@ func (o *SwitchOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if explicitFormat(o.F) {
+	if o.F.ExplicitFormat() {
 		return printer.Print(o.F.IOStreams, o.F.PrintOptions(), sw, printer.Table{
 			Columns: []printer.Column{
 				{Header: "Workspace", Value: printer.Field(func(s forj.SwitchWorkspaceResponse) string { return s.Workspace.Name })},

@@ -105,7 +105,7 @@ func (o *UpdateOptions) Run() error {
 			return nil
 		})
 	}
-	if !explicitFormat(o.F) {
+	if !o.F.ExplicitFormat() {
 		cs := o.F.IOStreams.ErrColorScheme()
 		o.F.Infof("%s Updated workspace %s", cs.Green("✓"), w.Name)
 		return nil

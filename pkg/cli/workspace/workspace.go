@@ -47,13 +47,6 @@ func table() printer.Table {
 	}
 }
 
-// explicitFormat reports whether the user asked for a machine format (-o other than table,
-// --jq, --template): then a command prints the object it changed, not a status line.
-func explicitFormat(f *cmdutil.Factory) bool {
-	o := f.Flags.Output
-	return (o != "" && o != string(printer.FormatTable)) || f.Flags.JQ != "" || f.Flags.Template != ""
-}
-
 // nameArg returns args[0], or asks for it on a terminal; without one a missing name is a
 // usage error.
 func nameArg(f *cmdutil.Factory, args []string, question string) (string, error) {
