@@ -3,6 +3,7 @@ package forj
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // A token as handed to a user is forj_<kind>_<id>_<secret>: the id locates the stored token,
@@ -11,10 +12,16 @@ import (
 
 const tokenPrefix = "forj_"
 
+// The patterns are compiled on first use, not at start-up: every forjctl invocation, even
+// 'forjctl version', would otherwise pay for them (design §11's start-up budget).
 var (
-	tokenIDRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{2,63}$`)
-	tokenSecretRE = regexp.MustCompile(`^[A-Za-z0-9]{20,128}$`)
+	tokenIDRE     = lazyRegexp(`^[a-z0-9][a-z0-9_]{2,63}$`)
+	tokenSecretRE = lazyRegexp(`^[A-Za-z0-9]{20,128}$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // FormatToken joins the parts of a token.
 func FormatToken(kind, id, secret string) string {
@@ -36,7 +43,7 @@ func ParseToken(s string) (kind, id, secret string, ok bool) {
 		return "", "", "", false
 	}
 	id, secret = rest[:i], rest[i+1:]
-	if !tokenIDRE.MatchString(id) || !tokenSecretRE.MatchString(secret) {
+	if !tokenIDRE().MatchString(id) || !tokenSecretRE().MatchString(secret) {
 		return "", "", "", false
 	}
 	return kind, id, secret, true
@@ -49,11 +56,11 @@ func NewTokenSecret() string { return RandomString(32) }
 func TokenDisplayPrefix(kind, id string) string { return tokenPrefix + kind + "_" + id }
 
 // tokenInTextRE finds token-shaped text, for redaction in logs and debug output.
-var tokenInTextRE = regexp.MustCompile(`forj_(?:pat|key)_[a-z0-9_]+_[A-Za-z0-9]{20,128}`)
+var tokenInTextRE = lazyRegexp(`forj_(?:pat|key)_[a-z0-9_]+_[A-Za-z0-9]{20,128}`)
 
 // RedactTokens replaces every token-shaped substring of s with its display prefix + "_***".
 func RedactTokens(s string) string {
-	return tokenInTextRE.ReplaceAllStringFunc(s, func(t string) string {
+	return tokenInTextRE().ReplaceAllStringFunc(s, func(t string) string {
 		i := strings.LastIndexByte(t, '_')
 		return t[:i] + "_***"
 	})

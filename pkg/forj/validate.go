@@ -2,7 +2,6 @@ package forj
 
 import (
 	"net/mail"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,11 +27,11 @@ func ValidateWorkspaceName(name string) error {
 	return nil
 }
 
-var roleNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+var roleNameRE = lazyRegexp(`^[a-z][a-z0-9-]{0,31}$`)
 
 // ValidateRoleName: lower-case letters, digits and dashes, starting with a letter, ≤ 32.
 func ValidateRoleName(name string) error {
-	if !roleNameRE.MatchString(name) {
+	if !roleNameRE().MatchString(name) {
 		return Errorf(EInvalid, "role name %q is invalid", name).
 			WithHint("use 1–32 lower-case letters, digits and dashes, starting with a letter")
 	}
