@@ -2,13 +2,10 @@ package contextcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/config"
-	"github.com/forjinn/forjctl/pkg/forj"
-	"github.com/forjinn/forjctl/pkg/iostreams"
 	"github.com/spf13/cobra"
 )
 
@@ -47,11 +44,7 @@ On a terminal you confirm by typing the name; without one, --yes is required.`,
 
 // Validate requires --yes when nobody can be asked.
 func (o *DeleteOptions) Validate() error {
-	if !o.Yes && !o.Factory.CanPrompt() {
-		return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "refusing to delete context %q without confirmation", o.Name).
-			WithHint("pass --yes to confirm (there is no terminal to ask on)")}
-	}
-	return nil
+	return o.Factory.RequireConfirmable(o.Yes, fmt.Sprintf("deleting context %q", o.Name))
 }
 
 // Run confirms, removes the stored token, then the context.
@@ -67,11 +60,8 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	}
 	if !o.Yes {
 		fmt.Fprintf(f.IOStreams.ErrOut, "This deletes context %s (%s as %s) and its stored token.\n", name, c.Server, c.User)
-		if err := f.IOStreams.ConfirmByTyping(name); err != nil {
-			if errors.Is(err, iostreams.ErrNoPrompt) {
-				return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "%s", err.Error()).WithHint("pass --yes to confirm")}
-			}
-			return fmt.Errorf("%w: %w", cmdutil.ErrCancel, err)
+		if err := f.ConfirmByTyping(name); err != nil {
+			return err
 		}
 	}
 	creds, err := storedCreds(f)

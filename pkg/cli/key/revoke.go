@@ -1,14 +1,11 @@
 package key
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/cli/complete"
-	"github.com/forjinn/forjctl/pkg/forj"
-	"github.com/forjinn/forjctl/pkg/iostreams"
 	"github.com/forjinn/forjctl/pkg/printer"
 	"github.com/spf13/cobra"
 )
@@ -56,11 +53,7 @@ func (o *RevokeOptions) Validate() error {
 	if strings.TrimSpace(o.Key) == "" {
 		return cmdutil.FlagErrorf("no key given")
 	}
-	if !o.Yes && !o.F.CanPrompt() {
-		return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "revoking a key needs confirmation").
-			WithHint("pass --yes to revoke without a terminal to confirm on")}
-	}
-	return nil
+	return o.F.RequireConfirmable(o.Yes, "revoking a key")
 }
 
 // Run resolves, confirms and revokes.
@@ -76,11 +69,8 @@ func (o *RevokeOptions) Run() error {
 	}
 	if !o.Yes {
 		fmt.Fprintf(o.F.IOStreams.ErrOut, "This revokes key %s (%s) of workspace %s: whatever uses it stops working at once.\n", k.Name, k.Prefix, w.Name)
-		if err := o.F.IOStreams.ConfirmByTyping(k.Name); err != nil {
-			if errors.Is(err, iostreams.ErrNoPrompt) {
-				return cmdutil.FlagErrorf("cannot confirm: %v", err)
-			}
-			return fmt.Errorf("%w: %w", cmdutil.ErrCancel, err)
+		if err := o.F.ConfirmByTyping(k.Name); err != nil {
+			return err
 		}
 	}
 	if err := c.RevokeKey(ctx, w.ID, k.ID, o.Reason); err != nil {

@@ -1,13 +1,9 @@
 package role
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/cli/complete"
 	"github.com/forjinn/forjctl/pkg/forj"
-	"github.com/forjinn/forjctl/pkg/iostreams"
 	"github.com/spf13/cobra"
 )
 
@@ -50,11 +46,7 @@ func (o *DeleteOptions) Validate() error {
 	if err := forj.ValidateRoleName(o.Name); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	if !o.Yes && !o.F.CanPrompt() {
-		return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "deleting a role needs confirmation").
-			WithHint("pass --yes to delete without a terminal to confirm on")}
-	}
-	return nil
+	return o.F.RequireConfirmable(o.Yes, "deleting a role")
 }
 
 // Run confirms and deletes.
@@ -69,11 +61,8 @@ func (o *DeleteOptions) Run() error {
 		if _, err := c.GetRole(ctx, o.Name); err != nil {
 			return err
 		}
-		if err := o.F.IOStreams.ConfirmByTyping(o.Name); err != nil {
-			if errors.Is(err, iostreams.ErrNoPrompt) {
-				return cmdutil.FlagErrorf("cannot confirm: %v", err)
-			}
-			return fmt.Errorf("%w: %w", cmdutil.ErrCancel, err)
+		if err := o.F.ConfirmByTyping(o.Name); err != nil {
+			return err
 		}
 	}
 	if err := c.DeleteRole(ctx, o.Name); err != nil {

@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,8 +9,6 @@ import (
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/cli/complete"
 	"github.com/forjinn/forjctl/pkg/config"
-	"github.com/forjinn/forjctl/pkg/forj"
-	"github.com/forjinn/forjctl/pkg/iostreams"
 	"github.com/forjinn/forjctl/pkg/printer"
 	"github.com/spf13/cobra"
 )
@@ -52,11 +49,7 @@ typing the workspace's name; in scripts pass --yes.`,
 
 // Validate refuses to go on when nobody can confirm and --yes was not given.
 func (o *DeleteOptions) Validate() error {
-	if !o.Yes && !o.F.CanPrompt() {
-		return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "deleting a workspace needs confirmation").
-			WithHint("pass --yes to delete without a terminal to confirm on")}
-	}
-	return nil
+	return o.F.RequireConfirmable(o.Yes, "deleting a workspace")
 }
 
 // Run resolves, confirms and deletes.
@@ -72,11 +65,8 @@ func (o *DeleteOptions) Run() error {
 	}
 	if !o.Yes {
 		fmt.Fprintf(o.F.IOStreams.ErrOut, "This deletes workspace %s (%s) with all its members, keys and assets.\n", w.Name, w.ID)
-		if err := o.F.IOStreams.ConfirmByTyping(w.Name); err != nil {
-			if errors.Is(err, iostreams.ErrNoPrompt) {
-				return cmdutil.FlagErrorf("cannot confirm: %v", err)
-			}
-			return fmt.Errorf("%w: %w", cmdutil.ErrCancel, err)
+		if err := o.F.ConfirmByTyping(w.Name); err != nil {
+			return err
 		}
 	}
 	if err := c.DeleteWorkspace(ctx, w.ID); err != nil {
