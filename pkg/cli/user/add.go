@@ -119,8 +119,8 @@ func (o *AddOptions) Run() error {
 		// The code goes to stdout (a script captures it); the explanation to stderr. Shown
 		// once: the server keeps only its hash.
 		fmt.Fprintf(o.F.IOStreams.ErrOut, "%s Invited %s to workspace %s as %s. Give them this one-time invite code\n"+
-			"(shown only now) to log in with: forjctl auth login --invite CODE\n",
-			cs.Green("✓"), res.Member.Email, w.Name, res.Member.Role)
+			"(shown only now) to log in with:\n  forjctl auth login --server %s --email %s --invite CODE\n",
+			cs.Green("✓"), res.Member.Email, w.Name, res.Member.Role, c.BaseURL(), res.Member.Email)
 		fmt.Fprintln(o.F.IOStreams.Out, res.InviteCode)
 		return nil
 	}
