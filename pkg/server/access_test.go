@@ -53,8 +53,8 @@ type fixture struct {
 
 const targetPassword = "target-password-1"
 
-func newFixture(t testing.TB, targetHash string) *fixture {
-	e := newEnv(t)
+func newFixture(t testing.TB, open opener, targetHash string) *fixture {
+	e := newEnvWith(t, open)
 	fx := &fixture{env: e, tokens: map[string]string{}, keys: map[string]string{}}
 	fx.a, fx.b = e.newWorkspace("alpha"), e.newWorkspace("bravo")
 	fx.target, _ = e.newUser("target@example.com")
@@ -217,9 +217,17 @@ func (rt route) key() string { return rt.method + " " + rt.pattern }
 
 func hasWorkspace(rt route) bool { return rt.access == workspace || rt.access == bodyWorkspace }
 
+// TestAccessMatrix runs on every store: the denied requests share one store per store kind,
+// each allowed request gets a fresh one (in a subtest, so it is closed at once; on
+// PostgreSQL a fresh schema of the test's database).
 func TestAccessMatrix(t *testing.T) {
 	targetHash := hashPassword(targetPassword)
-	shared := newFixture(t, targetHash)
+	forEachStore(t, func(t *testing.T, sk storeKind) { testAccessMatrix(t, sk, targetHash) })
+}
+
+func testAccessMatrix(t *testing.T, sk storeKind, targetHash string) {
+	fresh := sk.many(t)
+	shared := newFixture(t, fresh, targetHash)
 	// Every route has a sample, and every sample is a route.
 	rts := routes()
 	smp := samples(shared, shared.a)
@@ -245,52 +253,65 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				name := fmt.Sprintf("%s/%s/%s", rt.key(), p.name, where)
 				want := expected(rt, p, own, smp[rt.key()].ok)
-				fx := shared
 				if want < 400 {
-					fx = newFixture(t, targetHash)
 					allowed++
+					t.Run(name, func(t *testing.T) {
+						t.Parallel() // after the denied requests, on their own stores
+						matrixCase(t, newFixture(t, fresh, targetHash), rt, p, own, want, name)
+					})
 				} else {
 					denied++
-				}
-				ws := fx.a
-				if !own {
-					ws = fx.b
-				}
-				s := samples(fx, ws)[rt.key()]
-				before := len(fx.audit("access.denied")) + len(fx.audit("auth.token_rejected"))
-				var body any
-				if s.body != "" {
-					body = s.body
-				}
-				r := fx.do(rt.method, s.path, fx.tokens[p.name], body)
-				if r.Code != want {
-					t.Errorf("%s: status %d, want %d: %s", name, r.Code, want, r.Body)
-					continue
-				}
-				if want < 400 {
-					continue
-				}
-				// No leaks: a denial never names the other workspace.
-				if strings.Contains(r.String(), fx.b.Name) {
-					t.Errorf("%s: response leaks workspace name: %s", name, r.Body)
-				}
-				after := len(fx.audit("access.denied")) + len(fx.audit("auth.token_rejected"))
-				wantEvents := 1
-				if p.noToken {
-					wantEvents = 0 // nothing presented, nothing to audit
-				}
-				if after-before != wantEvents {
-					t.Errorf("%s: %d denial events written, want %d", name, after-before, wantEvents)
+					matrixCase(t, shared, rt, p, own, want, name)
 				}
 			}
 		}
 	}
-	t.Logf("%d routes, %d allowed and %d denied requests", len(rts), allowed, denied)
+	t.Logf("%s: %d routes, %d allowed and %d denied requests", sk.name, len(rts), allowed, denied)
+}
+
+// matrixCase sends one request of the matrix on fx and checks its status and, when denied,
+// that it leaks nothing and leaves an audit event.
+func matrixCase(t *testing.T, fx *fixture, rt route, p principal, own bool, want int, name string) {
+	t.Helper()
+	ws := fx.a
+	if !own {
+		ws = fx.b
+	}
+	s := samples(fx, ws)[rt.key()]
+	before := len(fx.audit("access.denied")) + len(fx.audit("auth.token_rejected"))
+	var body any
+	if s.body != "" {
+		body = s.body
+	}
+	r := fx.do(rt.method, s.path, fx.tokens[p.name], body)
+	if r.Code != want {
+		t.Errorf("%s: status %d, want %d: %s", name, r.Code, want, r.Body)
+		return
+	}
+	if want < 400 {
+		return
+	}
+	// No leaks: a denial never names the other workspace.
+	if strings.Contains(r.String(), fx.b.Name) {
+		t.Errorf("%s: response leaks workspace name: %s", name, r.Body)
+	}
+	after := len(fx.audit("access.denied")) + len(fx.audit("auth.token_rejected"))
+	wantEvents := 1
+	if p.noToken {
+		wantEvents = 0 // nothing presented, nothing to audit
+	}
+	if after-before != wantEvents {
+		t.Errorf("%s: %d denial events written, want %d", name, after-before, wantEvents)
+	}
 }
 
 // Members of A see nothing of B in lists either.
 func TestNoCrossWorkspaceLeaksInLists(t *testing.T) {
-	fx := newFixture(t, hashPassword(targetPassword))
+	forEachStore(t, testNoCrossWorkspaceLeaksInLists)
+}
+
+func testNoCrossWorkspaceLeaksInLists(t *testing.T, sk storeKind) {
+	fx := newFixture(t, sk.open, hashPassword(targetPassword))
 	// Something happens in B.
 	fx.must(200, fx.do("PATCH", "/api/v1/workspace/"+fx.b.ID, fx.ownerToken, `{"description":"secret plans"}`))
 	for _, p := range principals {
@@ -316,7 +337,11 @@ func TestNoCrossWorkspaceLeaksInLists(t *testing.T) {
 // TestUnknownWorkspaceIs404: the owner, allowed in every workspace, still gets 404 (not an
 // empty list or a 200) for a workspace id that does not exist, on every workspace route.
 func TestUnknownWorkspaceIs404(t *testing.T) {
-	e := newEnv(t)
+	forEachStore(t, testUnknownWorkspaceIs404)
+}
+
+func testUnknownWorkspaceIs404(t *testing.T, sk storeKind) {
+	e := newEnvOn(t, sk)
 	u, _ := e.newUser("someone@example.com")
 	n := 0
 	for _, rt := range routes() {

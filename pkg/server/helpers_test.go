@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,8 +16,111 @@ import (
 	"time"
 
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/store/pgtest"
+	"github.com/forjinn/forjctl/pkg/store/postgres"
 	"github.com/forjinn/forjctl/pkg/store/sqlite"
+	"github.com/jackc/pgx/v5"
 )
+
+// TestMain stops the throwaway PostgreSQL server pgtest may have started.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// testStore is what the tests need of a store: the forj.Store and a readiness probe.
+type testStore interface {
+	forj.Store
+	Ping(ctx context.Context) error
+}
+
+// storeKind opens a fresh, empty store of one kind, closed (and on PostgreSQL, dropped)
+// when the test ends. now is the store's clock (nil: time.Now).
+type storeKind struct {
+	name string
+	open opener
+	// many returns an opener for tests that need many fresh stores (the access matrix): on
+	// PostgreSQL each is a new schema of one database per test, not a new database.
+	many func(t testing.TB) opener
+}
+
+type opener func(t testing.TB, now func() time.Time) testStore
+
+// stores are the stores the store-dependent server tests (the access matrix, API keys and
+// revocation, idempotency) run on, each as a subtest. PostgreSQL is skipped without its
+// binaries (pgtest), and a failure under FORJ_REQUIRE_INTEGRATION=1.
+var stores = []storeKind{
+	{"sqlite", openSQLite, func(testing.TB) opener { return openSQLite }},
+	{"postgres", openPostgres, postgresSchemas},
+}
+
+func openSQLite(t testing.TB, now func() time.Time) testStore {
+	t.Helper()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "forj.db"), sqlite.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func openPostgres(t testing.TB, now func() time.Time) testStore {
+	t.Helper()
+	dsn := pgtest.Start(t) // its cleanup (drop the database) runs after the Close below
+	st, err := postgres.Open(context.Background(), dsn, postgres.Options{Now: now, MaxConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// postgresSchemas creates one database and returns an opener of stores each in a new,
+// empty schema of it (the store's tables are unqualified, so search_path picks the
+// schema): a schema costs a fraction of a database. The schemas go with the database.
+func postgresSchemas(t testing.TB) opener {
+	t.Helper()
+	dsn := pgtest.Start(t)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(ctx) })
+	var mu sync.Mutex // admin and n
+	n := 0
+	return func(t testing.TB, now func() time.Time) testStore {
+		t.Helper()
+		mu.Lock()
+		n++
+		schema := fmt.Sprintf("s%d", n)
+		_, err := admin.Exec(ctx, "CREATE SCHEMA "+schema)
+		mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sdsn := dsn + " search_path=" + schema
+		if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+			sep := "?"
+			if strings.Contains(dsn, "?") {
+				sep = "&"
+			}
+			sdsn = dsn + sep + "search_path=" + schema
+		}
+		// A small pool: many of these are open at once (parallel subtests).
+		st, err := postgres.Open(ctx, sdsn, postgres.Options{Now: now, MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+}
+
+// forEachStore runs fn as a subtest per store kind.
+func forEachStore(t *testing.T, fn func(t *testing.T, sk storeKind)) {
+	t.Helper()
+	for _, sk := range stores {
+		t.Run(sk.name, func(t *testing.T) { fn(t, sk) })
+	}
+}
 
 var testPepper = []byte("test-pepper-test-pepper-test-pepper-0123")
 
@@ -38,10 +142,10 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a real server on a real SQLite file in a temp dir, with a bootstrapped owner.
+// env is a real server on a real store, with a bootstrapped owner.
 type env struct {
 	t          testing.TB
-	st         *sqlite.Store
+	st         testStore
 	srv        *Server
 	clock      *testClock
 	owner      *forj.User
@@ -55,14 +159,27 @@ func withLogger(l *slog.Logger) envOption { return func(c *Config) { c.Logger = 
 // ownerTokenFixed is the known bootstrap token of every test env.
 const ownerTokenFixed = "forj_pat_tok_owner_OwnerSecret0123456789abcdef"
 
+// newEnv is an env on SQLite (a file in a temp dir). Tests on newEnv run on SQLite only:
+// they test the server's handlers, encoding and errors, which do not depend on the store.
+// What does depend on it (authorization over stored memberships and tokens, key
+// revocation, idempotency records under concurrency) runs on every store through
+// forEachStore and newEnvOn, and pkg/store/storetest checks the stores themselves.
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
+	return newEnvOn(t, stores[0], opts...)
+}
+
+// newEnvOn is an env on a fresh store of kind sk.
+func newEnvOn(t testing.TB, sk storeKind, opts ...envOption) *env {
+	t.Helper()
+	return newEnvWith(t, sk.open, opts...)
+}
+
+// newEnvWith is an env on a fresh store from open.
+func newEnvWith(t testing.TB, open opener, opts ...envOption) *env {
+	t.Helper()
 	clock := &testClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "forj.db"), sqlite.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := open(t, clock.Now)
 	cfg := Config{Store: st, Pepper: testPepper, Now: clock.Now, Ready: st.Ping}
 	for _, o := range opts {
 		o(&cfg)
@@ -217,7 +334,8 @@ func (e *env) audit(actionPrefix string) []forj.AuditEvent {
 	return evs
 }
 
-// newEmptyStore opens a store with no users (not bootstrapped).
+// newEmptyStore opens a store with no users (not bootstrapped), on SQLite only: it serves
+// the bootstrap test, whose store side (create the first owner once) storetest covers.
 func newEmptyStore(t testing.TB) *sqlite.Store {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "empty.db"), sqlite.Options{})

@@ -23,8 +23,10 @@ func (e *env) countWorkspaces() int {
 	return n
 }
 
-func TestIdempotentReplay(t *testing.T) {
-	e := newEnv(t)
+func TestIdempotentReplay(t *testing.T) { forEachStore(t, testIdempotentReplay) }
+
+func testIdempotentReplay(t *testing.T, sk storeKind) {
+	e := newEnvOn(t, sk)
 	body := `{"name":"alpha"}`
 	r1 := e.must(201, e.do("POST", "/api/v1/workspace", e.ownerToken, body, "Idempotency-Key", "k1"))
 	if r1.Header.Get("Idempotent-Replayed") != "" {
@@ -61,7 +63,11 @@ func TestIdempotentReplay(t *testing.T) {
 // A replayed response that carried a secret comes back without it: secrets are never
 // stored, not even in idempotency records.
 func TestIdempotentReplayHasNoSecrets(t *testing.T) {
-	e := newEnv(t)
+	forEachStore(t, testIdempotentReplayHasNoSecrets)
+}
+
+func testIdempotentReplayHasNoSecrets(t *testing.T, sk storeKind) {
+	e := newEnvOn(t, sk)
 	var first, replay forj.TokenResponse
 	e.must(201, e.do("POST", "/api/v1/auth/tokens", e.ownerToken, `{"name":"ci"}`, "Idempotency-Key", "t1")).decode(t, &first)
 	r := e.must(201, e.do("POST", "/api/v1/auth/tokens", e.ownerToken, `{"name":"ci"}`, "Idempotency-Key", "t1"))
@@ -89,8 +95,10 @@ func TestIdempotentReplayHasNoSecrets(t *testing.T) {
 
 // 20 concurrent creates with one key over real HTTP: one workspace, one event, 20 equal
 // answers.
-func TestIdempotentConcurrentCreates(t *testing.T) {
-	e := newEnv(t)
+func TestIdempotentConcurrentCreates(t *testing.T) { forEachStore(t, testIdempotentConcurrentCreates) }
+
+func testIdempotentConcurrentCreates(t *testing.T, sk storeKind) {
+	e := newEnvOn(t, sk)
 	ts := httptest.NewServer(e.srv)
 	defer ts.Close()
 	const n = 20
@@ -130,8 +138,8 @@ func TestIdempotentConcurrentCreates(t *testing.T) {
 
 // twinStore lets one transaction miss an idempotency record, as a transaction would whose
 // concurrent twin committed the record between its read and its write (possible with
-// stores that do not serialize writers, such as PostgreSQL). The server must roll back and
-// replay the twin's response.
+// stores that do not serialize writers; pkg/store/postgres does, through its write lock).
+// The server must roll back and replay the twin's response.
 type twinStore struct {
 	forj.Store
 	mu     sync.Mutex
@@ -160,7 +168,11 @@ func (t *twinTx) GetIdempotency(scope, key string) (*forj.IdempotencyRecord, err
 }
 
 func TestIdempotentTwinConflictReplays(t *testing.T) {
-	e := newEnv(t)
+	forEachStore(t, testIdempotentTwinConflictReplays)
+}
+
+func testIdempotentTwinConflictReplays(t *testing.T, sk storeKind) {
+	e := newEnvOn(t, sk)
 	first := e.must(201, e.do("POST", "/api/v1/workspace", e.ownerToken, `{"name":"tw"}`, "Idempotency-Key", "twin"))
 	srv, err := New(Config{Store: &twinStore{Store: e.st}, Pepper: testPepper, Now: e.clock.Now})
 	if err != nil {

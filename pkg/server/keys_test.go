@@ -22,8 +22,8 @@ type keyEnv struct {
 	adminToken string
 }
 
-func newKeyEnv(t *testing.T) *keyEnv {
-	e := newEnv(t)
+func newKeyEnv(t *testing.T, sk storeKind) *keyEnv {
+	e := newEnvOn(t, sk)
 	k := &keyEnv{env: e, a: e.newWorkspace("alpha"), b: e.newWorkspace("bravo")}
 	k.admin, k.adminToken = e.newUser("admin@example.com")
 	e.addMember(k.a.ID, k.admin.ID, authz.RoleAdmin)
@@ -38,8 +38,10 @@ func (k *keyEnv) createKey(token string, req forj.CreateKeyRequest) forj.TokenRe
 	return tr
 }
 
-func TestKeyCreateAndList(t *testing.T) {
-	k := newKeyEnv(t)
+func TestKeyCreateAndList(t *testing.T) { forEachStore(t, testKeyCreateAndList) }
+
+func testKeyCreateAndList(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	tr := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "runtime", ExpiresIn: "90d"})
 	admin, _ := authz.Builtin(authz.RoleAdmin)
 	if kind, id, _, ok := forj.ParseToken(tr.Secret); !ok || kind != forj.TokenKey || id != tr.Token.ID || !forj.HasPrefix(id, forj.PrefixToken) {
@@ -77,7 +79,11 @@ func TestKeyCreateAndList(t *testing.T) {
 }
 
 func TestKeyScopesAtMostCreatorsPermissions(t *testing.T) {
-	k := newKeyEnv(t)
+	forEachStore(t, testKeyScopesAtMostCreatorsPermissions)
+}
+
+func testKeyScopesAtMostCreatorsPermissions(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	k.update(func(tx forj.Tx) error {
 		return tx.CreateRole(&forj.Role{Name: "keymaster", Permissions: []string{authz.WorkspaceRead, authz.KeyRead, authz.KeyWrite}})
 	})
@@ -116,7 +122,11 @@ func TestKeyScopesAtMostCreatorsPermissions(t *testing.T) {
 }
 
 func TestKeyNarrowedWhenCreatorDemoted(t *testing.T) {
-	k := newKeyEnv(t)
+	forEachStore(t, testKeyNarrowedWhenCreatorDemoted)
+}
+
+func testKeyNarrowedWhenCreatorDemoted(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	tr := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "runtime"})
 	ws := "/api/v1/workspace/" + k.a.ID
 	k.must(200, k.do("PATCH", ws, tr.Secret, `{"description":"by key"}`))
@@ -140,8 +150,10 @@ func TestKeyNarrowedWhenCreatorDemoted(t *testing.T) {
 	k.must(404, k.do("GET", ws, tr.Secret, nil))
 }
 
-func TestKeyCannotSeeOtherWorkspace(t *testing.T) {
-	k := newKeyEnv(t)
+func TestKeyCannotSeeOtherWorkspace(t *testing.T) { forEachStore(t, testKeyCannotSeeOtherWorkspace) }
+
+func testKeyCannotSeeOtherWorkspace(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	k.addMember(k.b.ID, k.admin.ID, authz.RoleAdmin) // the creator is admin of both
 	tr := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "runtime"})
 	b := "/api/v1/workspace/" + k.b.ID
@@ -174,7 +186,11 @@ func TestKeyCannotSeeOtherWorkspace(t *testing.T) {
 }
 
 func TestKeyRevokedIsRefusedOnTheNextRequest(t *testing.T) {
-	k := newKeyEnv(t)
+	forEachStore(t, testKeyRevokedIsRefusedOnTheNextRequest)
+}
+
+func testKeyRevokedIsRefusedOnTheNextRequest(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	tr := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "runtime"})
 	k.must(200, k.do("GET", "/api/v1/keys/verify", tr.Secret, nil)) // cached now
 	k.must(204, k.do("DELETE", "/api/v1/workspace/"+k.a.ID+"/keys/"+tr.Token.ID+"?reason=leaked+in+CI", k.adminToken, nil))
@@ -198,8 +214,10 @@ func TestKeyRevokedIsRefusedOnTheNextRequest(t *testing.T) {
 	}
 }
 
-func TestKeyRotationGrace(t *testing.T) {
-	k := newKeyEnv(t)
+func TestKeyRotationGrace(t *testing.T) { forEachStore(t, testKeyRotationGrace) }
+
+func testKeyRotationGrace(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	old := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "runtime", Scopes: []string{authz.WorkspaceRead, authz.UsageWrite}, ExpiresIn: "30d"})
 	k.clock.Advance(24 * time.Hour)
 	path := "/api/v1/workspace/" + k.a.ID + "/keys/" + old.Token.ID + "/rotate"
@@ -251,8 +269,10 @@ func TestKeyRotationGrace(t *testing.T) {
 	k.must(409, k.do("POST", path, k.adminToken, nil))
 }
 
-func TestKeyExpired(t *testing.T) {
-	k := newKeyEnv(t)
+func TestKeyExpired(t *testing.T) { forEachStore(t, testKeyExpired) }
+
+func testKeyExpired(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	tr := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "short", ExpiresIn: "1h"})
 	k.must(200, k.do("GET", "/api/v1/keys/verify", tr.Secret, nil))
 	k.clock.Advance(time.Hour)
@@ -273,8 +293,10 @@ func TestKeyExpired(t *testing.T) {
 	}
 }
 
-func TestKeyVerify(t *testing.T) {
-	k := newKeyEnv(t)
+func TestKeyVerify(t *testing.T) { forEachStore(t, testKeyVerify) }
+
+func testKeyVerify(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	tr := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "runtime", Scopes: []string{authz.UsageWrite, authz.WorkspaceRead}, ExpiresIn: "10d"})
 	var v forj.KeyVerifyResponse
 	k.must(200, k.do("GET", "/api/v1/keys/verify", tr.Secret, nil)).decode(t, &v)
@@ -289,8 +311,10 @@ func TestKeyVerify(t *testing.T) {
 	k.must(401, k.do("GET", "/api/v1/keys/verify", tr.Secret[:len(tr.Secret)-1]+"x", nil))
 }
 
-func TestUsageIngestAndReport(t *testing.T) {
-	k := newKeyEnv(t)
+func TestUsageIngestAndReport(t *testing.T) { forEachStore(t, testUsageIngestAndReport) }
+
+func testUsageIngestAndReport(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	dev, devToken := k.newUser("dev@example.com")
 	k.addMember(k.b.ID, dev.ID, authz.RoleDeveloper)
 	keyA := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "a"}).Secret
@@ -408,8 +432,10 @@ func TestUsageIngestAndReport(t *testing.T) {
 	k.must(404, k.do("GET", "/api/v1/usage/report?workspace="+k.a.ID, devToken, nil))
 }
 
-func TestUsageIngestValidation(t *testing.T) {
-	k := newKeyEnv(t)
+func TestUsageIngestValidation(t *testing.T) { forEachStore(t, testUsageIngestValidation) }
+
+func testUsageIngestValidation(t *testing.T, sk storeKind) {
+	k := newKeyEnv(t, sk)
 	key := k.createKey(k.adminToken, forj.CreateKeyRequest{Name: "a"}).Secret
 	at := k.clock.Now().Format(time.RFC3339)
 	ev := func(fields string) string {

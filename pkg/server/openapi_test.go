@@ -94,6 +94,9 @@ func oaLoadSpec(t *testing.T) *openapi3.T {
 	return doc
 }
 
+// newOAHarness runs on SQLite only: the contract test checks the server's responses
+// against the OpenAPI document, which do not depend on the store (the store-dependent
+// behaviour runs on every store through forEachStore).
 func newOAHarness(t *testing.T) (*oaHarness, string) {
 	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "forjd.db"), sqlite.Options{})
