@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -30,12 +32,15 @@ const (
 	DefaultOwnerEmail  = "admin@localhost"
 	DefaultLogFormat   = "text"
 	DefaultShutdownTTL = 15 * time.Second
+	// DefaultDBMaxConns is the PostgreSQL pool size per replica: writers queue on one
+	// advisory lock anyway, so a small pool serves reads without crowding max_connections.
+	DefaultDBMaxConns = 10
 )
 
 // Environment variables read by forjd.
 const (
-	EnvDB             = "FORJ_DB"              // default for --db
-	EnvSecret         = "FORJ_SECRET"          // server pepper (≥ 32 characters); else <db>.secret
+	EnvDB             = "FORJ_DB"              // default for --db (a SQLite path or a postgres:// URL)
+	EnvSecret         = "FORJ_SECRET"          // server pepper (≥ 32 characters); else <db>.secret (SQLite only)
 	EnvBootstrapToken = "FORJ_BOOTSTRAP_TOKEN" // the owner's first token, on first start only
 )
 
@@ -71,6 +76,7 @@ type Main struct {
 	BootstrapTokenFile string
 	LogFormat          string
 	ShutdownTimeout    time.Duration
+	DBMaxConns         int // PostgreSQL pool size
 
 	logger *slog.Logger
 	daemon *daemon.Daemon
@@ -93,7 +99,9 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("forjd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, not printed twice; -h prints below
 	fs.StringVar(&m.Listen, "listen", DefaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
-	fs.StringVar(&m.DBPath, "db", "", "SQLite database `path` (default $"+EnvDB+", else $XDG_DATA_HOME/forjd/forjd.db)")
+	fs.StringVar(&m.DBPath, "db", "", "`database`: a SQLite file path, or a postgres:// URL for PostgreSQL (default $"+EnvDB+", else $XDG_DATA_HOME/forjd/forjd.db)")
+	fs.IntVar(&m.DBMaxConns, "db-max-conns", DefaultDBMaxConns, "PostgreSQL connection pool size of this replica (`n`)")
+	fs.DurationVar(&m.ShutdownTimeout, "shutdown-timeout", DefaultShutdownTTL, "on SIGTERM, how long requests in flight may take to finish (`duration`)")
 	fs.StringVar(&m.OwnerEmail, "owner-email", DefaultOwnerEmail, "`email` of the owner created on first start")
 	fs.StringVar(&m.BootstrapTokenFile, "bootstrap-token-file", "", "write the owner's first token to this `file` (0600) instead of stderr")
 	fs.StringVar(&m.LogFormat, "log-format", DefaultLogFormat, "log `format`: text or json")
@@ -103,8 +111,11 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nEnvironment:\n"+
 			"  %s    default for --db\n"+
-			"  %s    server secret (at least %d characters); else a <db>.secret file is made on first start\n"+
-			"  %s    the owner's first token (on first start only)\n",
+			"  %s    server secret (at least %d characters); with SQLite, else a <db>.secret file is\n"+
+			"                 made on first start; with PostgreSQL required, the same on every replica\n"+
+			"  %s    the owner's first token (on first start only)\n"+
+			"\nPostgreSQL: several forjd replicas may share one database behind a load balancer;\n"+
+			"see docs/deploy.md. Example: --db 'postgres://forjd:PASSWORD@db:5432/forjd?sslmode=require'\n",
 			EnvDB, EnvSecret, minSecretLen, EnvBootstrapToken)
 	}
 	if err := fs.Parse(args); err != nil {
@@ -145,8 +156,17 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 			return usageErrorf("%v", err)
 		}
 	}
-	if strings.HasPrefix(m.DBPath, "postgres://") || strings.HasPrefix(m.DBPath, "postgresql://") {
-		return usageErrorf("PostgreSQL store is not available in this build yet; use a SQLite file path for --db")
+	if daemon.IsPostgres(m.DBPath) {
+		if _, err := url.Parse(m.DBPath); err != nil {
+			// url's error quotes the whole URL, password included: say less.
+			return usageErrorf("invalid PostgreSQL URL in --db / %s", EnvDB)
+		}
+		if m.DBMaxConns < 1 || m.DBMaxConns > math.MaxInt32 {
+			return usageErrorf("invalid --db-max-conns %d: use a positive number", m.DBMaxConns)
+		}
+	} else if strings.Contains(m.DBPath, "://") || strings.Contains(m.DBPath, "host=") {
+		// Not echoed: a connection string may hold a password.
+		return usageErrorf("--db / %s looks like a connection string but is not a postgres:// URL; give PostgreSQL as postgres://user:password@host:5432/dbname, SQLite as a file path", EnvDB)
 	}
 	if m.ShutdownTimeout <= 0 {
 		m.ShutdownTimeout = DefaultShutdownTTL
@@ -184,6 +204,7 @@ func (m *Main) Run(ctx context.Context) error {
 		OwnerEmail:      m.OwnerEmail,
 		BootstrapToken:  token,
 		Secret:          m.Getenv(EnvSecret),
+		MaxConns:        int32(m.DBMaxConns),
 		Logger:          m.logger,
 		ShutdownTimeout: m.ShutdownTimeout,
 	})
@@ -194,7 +215,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.handOver(token); err != nil {
 		return err
 	}
-	m.logger.Info("forjd listening", "addr", d.Addr(), "db", m.DBPath, "version", Version())
+	db := m.DBPath
+	if daemon.IsPostgres(db) {
+		db = daemon.RedactDSN(db)
+	}
+	m.logger.Info("forjd listening", "addr", d.Addr(), "db", db, "version", Version())
 	return nil
 }
 

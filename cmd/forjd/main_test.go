@@ -398,8 +398,11 @@ func TestParseFlags(t *testing.T) {
 		{name: "unknown flag", args: []string{"--nope"}, err: "flag provided but not defined"},
 		{name: "positional", args: []string{"serve"}, err: `unexpected argument "serve"`},
 		{name: "log format", args: []string{"--log-format", "xml"}, err: "use text or json"},
-		{name: "postgres", args: []string{"--db", "postgres://u@h/db"}, err: "PostgreSQL store is not available in this build yet"},
-		{name: "postgres env", env: env{EnvDB: "postgresql://h/db"}, err: "PostgreSQL store is not available"},
+		{name: "postgres", args: []string{"--db", "postgres://u@h/db"}, wantDB: "postgres://u@h/db"},
+		{name: "postgres env", env: env{EnvDB: "postgresql://h/db"}, wantDB: "postgresql://h/db"},
+		{name: "postgres pool", args: []string{"--db", "postgres://h/db", "--db-max-conns", "0"}, err: "--db-max-conns"},
+		{name: "other url", args: []string{"--db", "mysql://u:pw@h/db"}, err: "not a postgres:// URL"},
+		{name: "key=value dsn", env: env{EnvDB: "host=h dbname=db password=pw"}, err: "not a postgres:// URL"},
 		{name: "owner email", args: []string{"--owner-email", "not-an-email"}, err: "--owner-email"},
 		{name: "listen", args: []string{"--listen", "8420"}, err: "--listen"},
 	} {
@@ -438,7 +441,7 @@ func TestParseFlagsVersionAndHelp(t *testing.T) {
 	if err := m.ParseFlags(context.Background(), []string{"-h"}); !errors.Is(err, ErrDone) {
 		t.Fatalf("-h: %v", err)
 	}
-	for _, s := range []string{"--listen", "--db", "--owner-email", "--bootstrap-token-file", "--log-format", EnvSecret} {
+	for _, s := range []string{"--listen", "--db", "--db-max-conns", "--shutdown-timeout", "postgres://", "--owner-email", "--bootstrap-token-file", "--log-format", EnvSecret} {
 		if !strings.Contains(stderr.String(), strings.TrimPrefix(s, "-")) {
 			t.Errorf("help does not mention %s:\n%s", s, stderr)
 		}

@@ -1,6 +1,8 @@
-// Package daemon runs forjd: it opens the store, loads or creates the server secret beside
-// the database, creates the owner on first start and serves the API. cmd/forjd wraps it in
-// a command line; 'forjctl dev' embeds it in-process.
+// Package daemon runs forjd: it opens the store (a SQLite file, or PostgreSQL when DBPath
+// is a postgres:// URL), loads the server secret (for SQLite, created beside the database
+// on first start; for PostgreSQL, always from Config.Secret), creates the owner on first
+// start and serves the API. cmd/forjd wraps it in a command line; 'forjctl dev' embeds it
+// in-process.
 package daemon
 
 import (
@@ -12,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/forjinn/forjctl/pkg/server"
+	"github.com/forjinn/forjctl/pkg/store/postgres"
 	"github.com/forjinn/forjctl/pkg/store/sqlite"
 )
 
@@ -28,14 +32,19 @@ const DefaultShutdownTimeout = 15 * time.Second
 
 // Config says how to run a daemon.
 type Config struct {
-	Listen     string // host:port; port 0 picks a free one
-	DBPath     string // SQLite database file
+	Listen string // host:port; port 0 picks a free one
+	// DBPath is the SQLite database file, or a postgres:// (postgresql://) URL for
+	// PostgreSQL (see IsPostgres).
+	DBPath     string
 	OwnerEmail string // the owner created on first start
 	// BootstrapToken is the owner's first token on first start ("" = generate one).
 	BootstrapToken string
 	// Secret is the server pepper (≥ server.MinPepperBytes characters); "" = the <db>.secret
-	// file beside the database, created on first start.
-	Secret          string
+	// file beside the database, created on first start. Required for PostgreSQL, where
+	// every replica must be given the same one.
+	Secret string
+	// MaxConns bounds the PostgreSQL connection pool (0 = pgxpool's default); unused on SQLite.
+	MaxConns        int32
 	Logger          *slog.Logger // nil → discard
 	ShutdownTimeout time.Duration
 }
@@ -44,7 +53,9 @@ type Config struct {
 type Daemon struct {
 	cfg    Config
 	log    *slog.Logger
-	store  *sqlite.Store
+	store  forj.Store
+	ping   func(context.Context) error
+	close  func() error
 	pepper []byte
 	ln     net.Listener
 	http   *http.Server
@@ -75,19 +86,15 @@ func Start(ctx context.Context, cfg Config) (*Daemon, error) {
 }
 
 func (d *Daemon) start(ctx context.Context) error {
-	if err := os.MkdirAll(filepath.Dir(d.cfg.DBPath), 0o700); err != nil {
-		return fmt.Errorf("create database directory: %w", err)
-	}
-	pepper, err := LoadPepper(d.cfg.DBPath, d.cfg.Secret, d.log)
-	if err != nil {
+	if IsPostgres(d.cfg.DBPath) {
+		if err := d.openPostgres(ctx); err != nil {
+			return err
+		}
+	} else if err := d.openSQLite(); err != nil {
 		return err
 	}
-	d.pepper = pepper
-	st, err := sqlite.Open(d.cfg.DBPath, sqlite.Options{Now: time.Now})
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", d.cfg.DBPath, err)
-	}
-	d.store = st
+	st := d.store
+	pepper := d.pepper
 
 	// Listen before bootstrapping, so a first-start message can show the real address.
 	ln, err := net.Listen("tcp", d.cfg.Listen)
@@ -100,7 +107,7 @@ func (d *Daemon) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	handler, err := server.New(server.Config{Store: st, Pepper: pepper, Logger: d.log, Now: time.Now, Ready: st.Ping})
+	handler, err := server.New(server.Config{Store: st, Pepper: pepper, Logger: d.log, Now: time.Now, Ready: d.ping})
 	if err != nil {
 		return err
 	}
@@ -151,14 +158,78 @@ func (d *Daemon) Close() error {
 		} else if d.ln != nil {
 			_ = d.ln.Close()
 		}
-		if d.store != nil {
-			if err := d.store.Close(); err != nil {
+		if d.close != nil {
+			if err := d.close(); err != nil {
 				errs = append(errs, fmt.Errorf("close database: %w", err))
 			}
 		}
 		d.closeErr = errors.Join(errs...)
 	})
 	return d.closeErr
+}
+
+// IsPostgres reports whether dsn selects the PostgreSQL store: a postgres:// or
+// postgresql:// URL. Anything else is a SQLite file path.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func (d *Daemon) openSQLite() error {
+	if err := os.MkdirAll(filepath.Dir(d.cfg.DBPath), 0o700); err != nil {
+		return fmt.Errorf("create database directory: %w", err)
+	}
+	pepper, err := LoadPepper(d.cfg.DBPath, d.cfg.Secret, d.log)
+	if err != nil {
+		return err
+	}
+	d.pepper = pepper
+	st, err := sqlite.Open(d.cfg.DBPath, sqlite.Options{Now: time.Now})
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", d.cfg.DBPath, err)
+	}
+	d.store, d.ping, d.close = st, st.Ping, st.Close
+	return nil
+}
+
+// ErrNoSecret is returned for PostgreSQL without Config.Secret: there is no local file to
+// keep a generated one in, and every replica must hash tokens with the same secret.
+var ErrNoSecret = errors.New("PostgreSQL needs the server secret from FORJ_SECRET (at least " +
+	fmt.Sprint(server.MinPepperBytes) + " characters, e.g. from 'openssl rand -hex 32'); " +
+	"set it to the same value on every replica")
+
+func (d *Daemon) openPostgres(ctx context.Context) error {
+	if d.cfg.Secret == "" {
+		return ErrNoSecret
+	}
+	pepper, err := LoadPepper("", d.cfg.Secret, d.log)
+	if err != nil {
+		return err
+	}
+	d.pepper = pepper
+	st, err := postgres.Open(ctx, d.cfg.DBPath, postgres.Options{Now: time.Now, MaxConns: d.cfg.MaxConns})
+	if err != nil {
+		// The error never repeats the DSN, which may hold a password.
+		return fmt.Errorf("open PostgreSQL database %s: %w", RedactDSN(d.cfg.DBPath), err)
+	}
+	d.store, d.ping, d.close = st, st.Ping, st.Close
+	return nil
+}
+
+// RedactDSN returns a postgres:// URL with its password replaced by "xxxxx", for logs.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // LoadPepper returns the server secret: secret when set, else the <db>.secret file,
