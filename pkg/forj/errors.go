@@ -24,6 +24,9 @@ type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Hint    string `json:"hint,omitempty"`
+	// Details lists every problem when there are several (an import's bundle problems, one
+	// "entry: problem" line each), so that one answer reports them all.
+	Details []string `json:"details,omitempty"`
 }
 
 func (e *Error) Error() string {

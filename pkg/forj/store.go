@@ -85,6 +85,44 @@ type Tx interface {
 	// of Time), rows sorted by Key; Label is left empty for the caller to fill in.
 	UsageReport(f UsageFilter) ([]UsageRow, error)
 
+	// Assets. Names are unique per workspace and kind (EConflict). GetAsset and the list
+	// never return Secret unless asked (GetAssetSecret), so a handler cannot leak it by
+	// encoding an asset.
+	CreateAsset(a *Asset) error
+	GetAsset(id string) (*Asset, error)
+	GetAssetByName(workspaceID, kind, name string) (*Asset, error)
+	GetAssetSecret(id string) ([]byte, error) // nil when the asset holds none
+	ListAssets(f AssetFilter) ([]Asset, string, error)
+	// UpdateAsset writes every field but id, kind, createdBy and createdAt if the stored
+	// version equals a.Version (else EConflict), then increments a.Version and sets
+	// a.UpdatedAt. WorkspaceID may change: that is a move, and documents follow the asset.
+	// Secret is written as given (nil clears it).
+	UpdateAsset(a *Asset) error
+	// DeleteAsset removes the asset and its documents (their blobs stay until
+	// DeleteOrphanBlobs).
+	DeleteAsset(id string) error
+	CountAssets(workspaceID string) (int, error)
+
+	// Dataset documents. A document points at a blob, which may be shared by documents of
+	// copied datasets; blobs are immutable once written.
+	// PutDocument creates or replaces the document (AssetID, Name).
+	PutDocument(d *Document) error
+	GetDocument(assetID, name string) (*Document, error)
+	ListDocuments(assetID string) ([]Document, error) // sorted by name
+	DeleteDocument(assetID, name string) error
+
+	// Blobs: written chunk by chunk (each chunk may be its own transaction), then
+	// referenced by PutDocument. CreateBlob records a blob in progress.
+	CreateBlob(id string) error
+	PutBlobChunk(blobID string, seq int, data []byte) error // seq from 0
+	// CompleteBlob records the size and sha256 of a fully written blob.
+	CompleteBlob(id string, size int64, sha256 string) error
+	// BlobChunk returns chunk seq of a blob (ENotFound past the last one).
+	BlobChunk(blobID string, seq int) ([]byte, error)
+	// DeleteOrphanBlobs removes blobs created before olderThan that no document
+	// references, with their chunks, and reports how many it removed.
+	DeleteOrphanBlobs(olderThan time.Time) (int, error)
+
 	// Idempotency records.
 	GetIdempotency(scope, key string) (*IdempotencyRecord, error)
 	PutIdempotency(r *IdempotencyRecord) error // EConflict if (scope, key) exists
