@@ -231,10 +231,10 @@ type TransferRequest struct {
 
 // TransferItem is the outcome for one requested id.
 type TransferItem struct {
-	ID       string `json:"id"`               // the requested (source) id
-	Kind     string `json:"kind,omitempty"`   // empty when the id was not found
-	Name     string `json:"name,omitempty"`   // the source name
-	Result   string `json:"result"`           // one of the Item* words
+	ID       string `json:"id"`             // the requested (source) id
+	Kind     string `json:"kind,omitempty"` // empty when the id was not found
+	Name     string `json:"name,omitempty"` // the source name
+	Result   string `json:"result"`         // one of the Item* words
 	TargetID string `json:"targetId,omitempty"`
 	NewName  string `json:"newName,omitempty"` // the name in the target when it differs
 	Error    *Error `json:"error,omitempty"`   // when Result is failed
@@ -280,9 +280,9 @@ const BundlePassphraseHeader = "Forj-Bundle-Passphrase"
 // ImportItem is the outcome of one asset of an imported bundle.
 type ImportItem struct {
 	Kind    string `json:"kind"`
-	Name    string `json:"name"`             // the name in the bundle
-	Result  string `json:"result"`           // created | updated | unchanged | skipped | renamed | overwritten | failed
-	ID      string `json:"id,omitempty"`     // the asset in the workspace (none when skipped or on a dry run of a new one)
+	Name    string `json:"name"`              // the name in the bundle
+	Result  string `json:"result"`            // created | updated | unchanged | skipped | renamed | overwritten | failed
+	ID      string `json:"id,omitempty"`      // the asset in the workspace (none when skipped or on a dry run of a new one)
 	NewName string `json:"newName,omitempty"` // with rename
 	Error   *Error `json:"error,omitempty"`
 }
