@@ -96,6 +96,20 @@ func routes() []route {
 		{"POST", "/api/v1/usage", keyWorkspace, authz.UsageWrite, (*Server).ingestUsage},
 		{"GET", "/api/v1/usage/report", authenticated, authz.UsageRead, (*Server).usageReport},
 
+		{"GET", "/api/v1/workspace/{id}/assets", workspace, authz.AssetRead, (*Server).listAssets},
+		{"POST", "/api/v1/workspace/{id}/assets", workspace, authz.AssetWrite, (*Server).createAsset},
+		{"GET", "/api/v1/workspace/{id}/assets/{assetId}", workspace, authz.AssetRead, (*Server).getAsset},
+		{"PATCH", "/api/v1/workspace/{id}/assets/{assetId}", workspace, authz.AssetWrite, (*Server).updateAsset},
+		{"DELETE", "/api/v1/workspace/{id}/assets/{assetId}", workspace, authz.AssetWrite, (*Server).deleteAsset},
+		{"GET", "/api/v1/workspace/{id}/assets/{assetId}/documents", workspace, authz.AssetRead, (*Server).listDocuments},
+		{"PUT", "/api/v1/workspace/{id}/assets/{assetId}/documents/{name}", workspace, authz.AssetWrite, (*Server).putDocument},
+		{"GET", "/api/v1/workspace/{id}/assets/{assetId}/documents/{name}", workspace, authz.AssetRead, (*Server).getDocument},
+		{"DELETE", "/api/v1/workspace/{id}/assets/{assetId}/documents/{name}", workspace, authz.AssetWrite, (*Server).deleteDocument},
+		// asset.read is checked per workspace searched, by the handler.
+		{"GET", "/api/v1/assets", authenticated, authz.AssetRead, (*Server).searchAssets},
+		// asset.transfer is needed in both workspaces of the body.
+		{"POST", "/api/v1/assets/transfer", bodyWorkspace, authz.AssetTransfer, (*Server).transfer},
+
 		{"GET", "/api/v1/users", global, authz.UserRead, (*Server).listUsers},
 		{"POST", "/api/v1/users", global, authz.UserWrite, (*Server).inviteUser},
 		{"GET", "/api/v1/users/{userId}", global, authz.UserRead, (*Server).getUser},

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,6 +59,9 @@ type Server struct {
 
 	enc encoder
 
+	// secrets seals credentials' secret data (see secrets.go).
+	secrets cipher.AEAD
+
 	// auth caches resolved tokens per store auth generation (see authCache).
 	auth *authCache
 
@@ -100,6 +104,11 @@ func New(cfg Config) (*Server, error) {
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
 	}
+	aead, err := newSecretsAEAD(s.pepper)
+	if err != nil {
+		return nil, fmt.Errorf("server: credential key: %w", err)
+	}
+	s.secrets = aead
 	s.dummyHash = hashPassword(forj.RandomString(16))
 	s.routes = routes()
 	s.mux = http.NewServeMux()
