@@ -49,13 +49,16 @@ type fixture struct {
 	target *forj.User
 	tokens map[string]string // principal name → token
 	keys   map[string]string // workspace id → the id of an API key of it (the object of key routes)
+	flows  map[string]string // workspace id → a flow of it (the object of asset routes)
+	sets   map[string]string // workspace id → a dataset of it holding the document "a.txt"
 }
 
 const targetPassword = "target-password-1"
 
 func newFixture(t testing.TB, open opener, targetHash string) *fixture {
 	e := newEnvWith(t, open)
-	fx := &fixture{env: e, tokens: map[string]string{}, keys: map[string]string{}}
+	fx := &fixture{env: e, tokens: map[string]string{}, keys: map[string]string{},
+		flows: map[string]string{}, sets: map[string]string{}}
 	fx.a, fx.b = e.newWorkspace("alpha"), e.newWorkspace("bravo")
 	fx.target, _ = e.newUser("target@example.com")
 	e.update(func(tx forj.Tx) error {
@@ -82,6 +85,10 @@ func newFixture(t testing.TB, open opener, targetHash string) *fixture {
 			_, fx.keys[k.ws.ID], _, _ = forj.ParseToken(tok)
 			return err
 		})
+	}
+	for _, ws := range []*forj.Workspace{fx.a, fx.b} {
+		fx.flows[ws.ID], fx.sets[ws.ID] = e.newAsset(ws.ID, forj.KindFlow, "welcome"), e.newAsset(ws.ID, forj.KindDataset, "docs")
+		e.putDocument(fx.sets[ws.ID], "a.txt", []byte("hello"))
 	}
 	for _, p := range principals {
 		switch {
@@ -120,45 +127,58 @@ type sample struct {
 // samples builds the request for a route in workspace ws; every route needs one.
 func samples(fx *fixture, ws *forj.Workspace) map[string]sample {
 	id, tgt, key := ws.ID, fx.target.ID, fx.keys[ws.ID]
+	flow := "/api/v1/workspace/" + id + "/assets/" + fx.flows[ws.ID]
+	doc := "/api/v1/workspace/" + id + "/assets/" + fx.sets[ws.ID] + "/documents/a.txt"
 	usage := `{"events":[{"assistant":"support","environment":"prod","tokensIn":1,"tokensOut":2,"computeMs":3,"apiCalls":4,"voiceMinutes":0.5,"time":"` +
 		fx.clock.Now().Format(time.RFC3339) + `"}]}`
 	return map[string]sample{
-		"GET /healthz":                                    {"/healthz", "", 200},
-		"GET /readyz":                                     {"/readyz", "", 200},
-		"POST /api/v1/auth/login":                         {"/api/v1/auth/login", `{"email":"target@example.com","password":"` + targetPassword + `"}`, 201},
-		"GET /api/v1/auth/me":                             {"/api/v1/auth/me", "", 200},
-		"POST /api/v1/auth/switch-workspace":              {"/api/v1/auth/switch-workspace", `{"workspaceId":"` + id + `"}`, 200},
-		"GET /api/v1/auth/tokens":                         {"/api/v1/auth/tokens", "", 200},
-		"POST /api/v1/auth/tokens":                        {"/api/v1/auth/tokens", `{"name":"ci"}`, 201},
-		"DELETE /api/v1/auth/tokens/{tokenId}":            {"/api/v1/auth/tokens/current", "", 204},
-		"POST /api/v1/workspace":                          {"/api/v1/workspace", `{"name":"charlie"}`, 201},
-		"GET /api/v1/workspaces":                          {"/api/v1/workspaces", "", 200},
-		"GET /api/v1/workspace/{id}":                      {"/api/v1/workspace/" + id, "", 200},
-		"PATCH /api/v1/workspace/{id}":                    {"/api/v1/workspace/" + id, `{"description":"changed"}`, 200},
-		"DELETE /api/v1/workspace/{id}":                   {"/api/v1/workspace/" + id, "", 204},
-		"POST /api/v1/workspace/{id}/add-user":            {"/api/v1/workspace/" + id + "/add-user", `{"email":"new@example.com","role":"viewer"}`, 201},
-		"POST /api/v1/workspace/{id}/remove-user":         {"/api/v1/workspace/" + id + "/remove-user", `{"userId":"` + tgt + `"}`, 200},
-		"GET /api/v1/workspace/{id}/members":              {"/api/v1/workspace/" + id + "/members", "", 200},
-		"PATCH /api/v1/workspace/{id}/members/{userId}":   {"/api/v1/workspace/" + id + "/members/" + tgt, `{"role":"tester"}`, 200},
-		"GET /api/v1/workspace/{id}/audit":                {"/api/v1/workspace/" + id + "/audit", "", 200},
-		"GET /api/v1/audit":                               {"/api/v1/audit", "", 200},
-		"GET /api/v1/workspace/{id}/keys":                 {"/api/v1/workspace/" + id + "/keys", "", 200},
-		"POST /api/v1/workspace/{id}/keys":                {"/api/v1/workspace/" + id + "/keys", `{"name":"runtime","scopes":["workspace.read"]}`, 201},
-		"DELETE /api/v1/workspace/{id}/keys/{keyId}":      {"/api/v1/workspace/" + id + "/keys/" + key + "?reason=leaked", "", 204},
-		"POST /api/v1/workspace/{id}/keys/{keyId}/rotate": {"/api/v1/workspace/" + id + "/keys/" + key + "/rotate", `{"grace":"1h"}`, 201},
-		"GET /api/v1/keys/verify":                         {"/api/v1/keys/verify", "", 200},
-		"POST /api/v1/usage":                              {"/api/v1/usage", usage, 202},
-		"GET /api/v1/usage/report":                        {"/api/v1/usage/report", "", 200},
-		"GET /api/v1/users":                               {"/api/v1/users", "", 200},
-		"POST /api/v1/users":                              {"/api/v1/users", `{"email":"invitee@example.com"}`, 201},
-		"GET /api/v1/users/{userId}":                      {"/api/v1/users/" + tgt, "", 200},
-		"POST /api/v1/users/{userId}/disable":             {"/api/v1/users/" + tgt + "/disable", "", 200},
-		"POST /api/v1/users/{userId}/enable":              {"/api/v1/users/" + tgt + "/enable", "", 200},
-		"GET /api/v1/roles":                               {"/api/v1/roles", "", 200},
-		"GET /api/v1/roles/{name}":                        {"/api/v1/roles/ops", "", 200},
-		"POST /api/v1/roles":                              {"/api/v1/roles", `{"name":"qa","permissions":["asset.read","audit.read"]}`, 201},
-		"DELETE /api/v1/roles/{name}":                     {"/api/v1/roles/ops", "", 204},
-		"GET /api/v1/permissions":                         {"/api/v1/permissions", "", 200},
+		"GET /healthz":                                                    {"/healthz", "", 200},
+		"GET /readyz":                                                     {"/readyz", "", 200},
+		"POST /api/v1/auth/login":                                         {"/api/v1/auth/login", `{"email":"target@example.com","password":"` + targetPassword + `"}`, 201},
+		"GET /api/v1/auth/me":                                             {"/api/v1/auth/me", "", 200},
+		"POST /api/v1/auth/switch-workspace":                              {"/api/v1/auth/switch-workspace", `{"workspaceId":"` + id + `"}`, 200},
+		"GET /api/v1/auth/tokens":                                         {"/api/v1/auth/tokens", "", 200},
+		"POST /api/v1/auth/tokens":                                        {"/api/v1/auth/tokens", `{"name":"ci"}`, 201},
+		"DELETE /api/v1/auth/tokens/{tokenId}":                            {"/api/v1/auth/tokens/current", "", 204},
+		"POST /api/v1/workspace":                                          {"/api/v1/workspace", `{"name":"charlie"}`, 201},
+		"GET /api/v1/workspaces":                                          {"/api/v1/workspaces", "", 200},
+		"GET /api/v1/workspace/{id}":                                      {"/api/v1/workspace/" + id, "", 200},
+		"PATCH /api/v1/workspace/{id}":                                    {"/api/v1/workspace/" + id, `{"description":"changed"}`, 200},
+		"DELETE /api/v1/workspace/{id}":                                   {"/api/v1/workspace/" + id, "", 204},
+		"POST /api/v1/workspace/{id}/add-user":                            {"/api/v1/workspace/" + id + "/add-user", `{"email":"new@example.com","role":"viewer"}`, 201},
+		"POST /api/v1/workspace/{id}/remove-user":                         {"/api/v1/workspace/" + id + "/remove-user", `{"userId":"` + tgt + `"}`, 200},
+		"GET /api/v1/workspace/{id}/members":                              {"/api/v1/workspace/" + id + "/members", "", 200},
+		"PATCH /api/v1/workspace/{id}/members/{userId}":                   {"/api/v1/workspace/" + id + "/members/" + tgt, `{"role":"tester"}`, 200},
+		"GET /api/v1/workspace/{id}/audit":                                {"/api/v1/workspace/" + id + "/audit", "", 200},
+		"GET /api/v1/audit":                                               {"/api/v1/audit", "", 200},
+		"GET /api/v1/workspace/{id}/keys":                                 {"/api/v1/workspace/" + id + "/keys", "", 200},
+		"POST /api/v1/workspace/{id}/keys":                                {"/api/v1/workspace/" + id + "/keys", `{"name":"runtime","scopes":["workspace.read"]}`, 201},
+		"DELETE /api/v1/workspace/{id}/keys/{keyId}":                      {"/api/v1/workspace/" + id + "/keys/" + key + "?reason=leaked", "", 204},
+		"POST /api/v1/workspace/{id}/keys/{keyId}/rotate":                 {"/api/v1/workspace/" + id + "/keys/" + key + "/rotate", `{"grace":"1h"}`, 201},
+		"GET /api/v1/keys/verify":                                         {"/api/v1/keys/verify", "", 200},
+		"POST /api/v1/usage":                                              {"/api/v1/usage", usage, 202},
+		"GET /api/v1/usage/report":                                        {"/api/v1/usage/report", "", 200},
+		"GET /api/v1/workspace/{id}/assets":                               {"/api/v1/workspace/" + id + "/assets?kind=flow", "", 200},
+		"POST /api/v1/workspace/{id}/assets":                              {"/api/v1/workspace/" + id + "/assets", `{"kind":"flow","name":"new-flow","spec":{"nodes":[]}}`, 201},
+		"GET /api/v1/workspace/{id}/assets/{assetId}":                     {flow, "", 200},
+		"PATCH /api/v1/workspace/{id}/assets/{assetId}":                   {flow, `{"description":"changed"}`, 200},
+		"DELETE /api/v1/workspace/{id}/assets/{assetId}":                  {flow, "", 204},
+		"GET /api/v1/workspace/{id}/assets/{assetId}/documents":           {"/api/v1/workspace/" + id + "/assets/" + fx.sets[ws.ID] + "/documents", "", 200},
+		"PUT /api/v1/workspace/{id}/assets/{assetId}/documents/{name}":    {doc, "new content", 200},
+		"GET /api/v1/workspace/{id}/assets/{assetId}/documents/{name}":    {doc, "", 200},
+		"DELETE /api/v1/workspace/{id}/assets/{assetId}/documents/{name}": {doc, "", 204},
+		"GET /api/v1/assets":                                              {"/api/v1/assets?name=welcome", "", 200},
+		"POST /api/v1/assets/transfer":                                    {"/api/v1/assets/transfer", `{"mode":"copy","from":"` + id + `","to":"` + id + `","ids":["` + fx.flows[ws.ID] + `"],"onConflict":"rename"}`, 200},
+		"GET /api/v1/users":                                               {"/api/v1/users", "", 200},
+		"POST /api/v1/users":                                              {"/api/v1/users", `{"email":"invitee@example.com"}`, 201},
+		"GET /api/v1/users/{userId}":                                      {"/api/v1/users/" + tgt, "", 200},
+		"POST /api/v1/users/{userId}/disable":                             {"/api/v1/users/" + tgt + "/disable", "", 200},
+		"POST /api/v1/users/{userId}/enable":                              {"/api/v1/users/" + tgt + "/enable", "", 200},
+		"GET /api/v1/roles":                                               {"/api/v1/roles", "", 200},
+		"GET /api/v1/roles/{name}":                                        {"/api/v1/roles/ops", "", 200},
+		"POST /api/v1/roles":                                              {"/api/v1/roles", `{"name":"qa","permissions":["asset.read","audit.read"]}`, 201},
+		"DELETE /api/v1/roles/{name}":                                     {"/api/v1/roles/ops", "", 204},
+		"GET /api/v1/permissions":                                         {"/api/v1/permissions", "", 200},
 	}
 }
 
@@ -353,6 +373,10 @@ func testUnknownWorkspaceIs404(t *testing.T, sk storeKind) {
 		path := strings.NewReplacer("{id}", missing, "{userId}", u.ID).Replace(rt.pattern)
 		var body any
 		switch {
+		case strings.HasSuffix(rt.pattern, "/assets/transfer"):
+			body = map[string]any{"mode": "copy", "from": missing, "to": missing, "ids": []string{"ast_x"}}
+		case rt.method == "POST" && strings.HasSuffix(rt.pattern, "/assets"):
+			body = map[string]string{"kind": "flow", "name": "x"}
 		case strings.HasSuffix(rt.pattern, "/switch-workspace"):
 			body = map[string]string{"workspaceId": missing}
 		case strings.HasSuffix(rt.pattern, "/add-user"):

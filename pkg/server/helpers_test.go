@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -344,4 +346,31 @@ func newEmptyStore(t testing.TB) *sqlite.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// newAsset creates an asset of kind in a workspace directly in the store and returns its id.
+func (e *env) newAsset(wsID, kind, name string) string {
+	e.t.Helper()
+	a := &forj.Asset{WorkspaceID: wsID, Kind: kind, Name: name, Spec: []byte(`{}`), Labels: map[string]string{}}
+	e.update(func(tx forj.Tx) error { return tx.CreateAsset(a) })
+	return a.ID
+}
+
+// putDocument stores a one-chunk document in a dataset directly in the store.
+func (e *env) putDocument(assetID, name string, data []byte) {
+	e.t.Helper()
+	sum := sha256.Sum256(data)
+	blob := forj.NewID(forj.PrefixBlob)
+	e.update(func(tx forj.Tx) error {
+		if err := tx.CreateBlob(blob); err != nil {
+			return err
+		}
+		if err := tx.PutBlobChunk(blob, 0, data); err != nil {
+			return err
+		}
+		if err := tx.CompleteBlob(blob, int64(len(data)), hex.EncodeToString(sum[:])); err != nil {
+			return err
+		}
+		return tx.PutDocument(&forj.Document{AssetID: assetID, Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), BlobID: blob})
+	})
 }
