@@ -345,4 +345,3 @@ func testTransfer(t *testing.T, sk storeKind) {
 		t.Errorf("audit: %d moves, %d copies", len(e.audit("asset.move")), len(e.audit("asset.copy")))
 	}
 }
-
