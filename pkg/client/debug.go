@@ -12,9 +12,10 @@ import (
 	"github.com/forjinn/forjctl/pkg/forj"
 )
 
-// The --debug trace. Nothing secret may reach it: Authorization and cookies are masked,
-// token-shaped text anywhere is cut to its display prefix (forj.RedactTokens), and JSON string
-// fields that hold passwords, secrets or invite codes are replaced whole.
+// The --debug trace. Nothing secret may reach it: Authorization, cookies and a bundle's
+// passphrase header are masked, token-shaped text anywhere is cut to its display prefix
+// (forj.RedactTokens), and JSON string fields that hold passwords, secrets or invite codes
+// are replaced whole.
 
 const traceBodyLimit = 2048
 
@@ -139,7 +140,7 @@ func redactHeader(name, value string) string {
 			return scheme + " " + forj.TokenDisplayPrefix(kind, id) + "_***"
 		}
 		return scheme + " ***"
-	case "Cookie", "Set-Cookie":
+	case "Cookie", "Set-Cookie", forj.BundlePassphraseHeader:
 		return "***"
 	}
 	return forj.RedactTokens(value)
