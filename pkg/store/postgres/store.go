@@ -14,7 +14,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -83,7 +82,7 @@ func (s *Store) View(ctx context.Context, fn func(forj.Tx) error) error {
 	}
 	// A read transaction has nothing to undo: ROLLBACK ends it either way.
 	defer ptx.Rollback(context.WithoutCancel(ctx))
-	return fn(&tx{ctx: ctx, tx: ptx, now: s.clock()})
+	return fn(newTx(ctx, ptx, s.clock()))
 }
 
 // Update runs fn in a write transaction; an error from fn (or a panic) rolls it back and
@@ -104,7 +103,7 @@ func (s *Store) Update(ctx context.Context, fn func(forj.Tx) error) error {
 		return fmt.Errorf("postgres: write lock: %w", err)
 	}
 	// The clock is read once the write lock is held, so timestamps follow commit order.
-	if err := fn(&tx{ctx: ctx, tx: ptx, now: s.clock()}); err != nil {
+	if err := fn(newTx(ctx, ptx, s.clock())); err != nil {
 		return err
 	}
 	// fn has done its work: commit even if ctx ended meanwhile.
@@ -128,5 +127,3 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
-
-var errNoMigrations = errors.New("no migrations embedded")

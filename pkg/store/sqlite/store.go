@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/store/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -155,7 +156,7 @@ func (s *Store) View(ctx context.Context, fn func(forj.Tx) error) error {
 			c.broken = true
 		}
 	}()
-	return fn(&tx{ctx: ctx, c: c, now: s.clock()})
+	return fn(newTx(ctx, c, s.clock()))
 }
 
 // Update runs fn in a write transaction; an error from fn (or a panic) rolls it back and
@@ -180,7 +181,7 @@ func (s *Store) Update(ctx context.Context, fn func(forj.Tx) error) error {
 		}
 	}()
 	// The clock is read once the write lock is held, so timestamps follow commit order.
-	if err := fn(&tx{ctx: ctx, c: c, now: s.clock()}); err != nil {
+	if err := fn(newTx(ctx, c, s.clock())); err != nil {
 		return err
 	}
 	// fn has done its work: commit even if ctx ended meanwhile.
@@ -333,23 +334,15 @@ func (c *conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, err
 	return st.QueryContext(ctx, args...)
 }
 
-// row is what queryRow returns: a *sql.Row, or the error of preparing the statement.
-type row struct {
-	r   *sql.Row
-	err error
-}
+// errRow is what queryRow returns when the statement cannot be prepared.
+type errRow struct{ err error }
 
-func (r row) Scan(dest ...any) error {
-	if r.err != nil {
-		return r.err
-	}
-	return r.r.Scan(dest...)
-}
+func (r errRow) Scan(...any) error { return r.err }
 
-func (c *conn) queryRow(ctx context.Context, q string, args ...any) row {
+func (c *conn) queryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
 	st, err := c.stmt(ctx, q)
 	if err != nil {
-		return row{err: err}
+		return errRow{err}
 	}
-	return row{r: st.QueryRowContext(ctx, args...)}
+	return st.QueryRowContext(ctx, args...)
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) forj.Store)
 		{"WorkspaceUpdateVersion", testWorkspaceVersion},
 		{"WorkspaceDeleteCascades", testWorkspaceCascade},
 		{"WorkspaceFilter", testWorkspaceFilter},
+		{"DuplicateIDs", testDuplicateIDs},
 		{"Members", testMembers},
 		{"Roles", testRoles},
 		{"Tokens", testTokens},
@@ -376,6 +377,19 @@ func testWorkspaces(t *testing.T, e *env) {
 	wantCode(t, err, forj.ENotFound, w.ID)
 	// The name is free again.
 	e.workspace("Prod EU")
+}
+
+// A create with an id that exists is a conflict that names the id, not the unique name or
+// email (which tells the two unique keys of a table apart).
+func testDuplicateIDs(t *testing.T, e *env) {
+	u := e.user("dup@example.com")
+	err := e.updateErr(func(tx forj.Tx) error {
+		return tx.CreateUser(&forj.User{ID: u.ID, Email: "other@example.com", Status: forj.UserActive, GlobalRole: forj.GlobalMember})
+	})
+	wantCode(t, err, forj.EConflict, u.ID)
+	w := e.workspace("dup")
+	err = e.updateErr(func(tx forj.Tx) error { return tx.CreateWorkspace(&forj.Workspace{ID: w.ID, Name: "other"}) })
+	wantCode(t, err, forj.EConflict, w.ID)
 }
 
 func testWorkspaceVersion(t *testing.T, e *env) {

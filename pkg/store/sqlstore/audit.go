@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -31,7 +31,7 @@ func scanAudit(s scanner) (forj.AuditEvent, error) {
 	return e, err
 }
 
-func (t *tx) AppendAudit(e *forj.AuditEvent) error {
+func (t *Tx) AppendAudit(e *forj.AuditEvent) error {
 	if e.Time.IsZero() {
 		e.Time = t.now
 	}
@@ -42,16 +42,12 @@ func (t *tx) AppendAudit(e *forj.AuditEvent) error {
 		}
 		changes = sql.NullString{String: string(e.Changes), Valid: true}
 	}
-	res, err := t.exec(`INSERT INTO audit (time, actor_type, actor_id, actor_email, workspace_id, action,
+	seq, err := t.x.Insert(`INSERT INTO audit (time, actor_type, actor_id, actor_email, workspace_id, action,
 		target_type, target_id, result, request_id, remote_addr, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nanos(e.Time), e.ActorType, e.ActorID, e.ActorEmail, e.WorkspaceID, e.Action,
 		e.TargetType, e.TargetID, e.Result, e.RequestID, e.RemoteAddr, changes)
 	if err != nil {
-		return internal("append audit", err)
-	}
-	seq, err := res.LastInsertId()
-	if err != nil {
-		return internal("append audit", err)
+		return t.internal("append audit", err)
 	}
 	e.Seq, e.ID = seq, eventID(seq)
 	return nil
@@ -59,7 +55,7 @@ func (t *tx) AppendAudit(e *forj.AuditEvent) error {
 
 // ListAudit pages by seq: newest first, or oldest first with Ascending. Since is inclusive,
 // Until exclusive.
-func (t *tx) ListAudit(f forj.AuditFilter) ([]forj.AuditEvent, string, error) {
+func (t *Tx) ListAudit(f forj.AuditFilter) ([]forj.AuditEvent, string, error) {
 	after, err := forj.DecodeCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -75,13 +71,10 @@ func (t *tx) ListAudit(f forj.AuditFilter) ([]forj.AuditEvent, string, error) {
 	}
 	limit := pageLimit(f.Limit)
 	var w where
-	switch {
-	case len(f.WorkspaceIDs) == 1:
-		// The common case (one workspace's trail): the (workspace_id, seq) index then
-		// yields rows in order and the LIMIT stops the scan early.
-		w.add("workspace_id = ?", f.WorkspaceIDs[0])
-	case f.WorkspaceIDs != nil:
-		w.add("workspace_id IN (SELECT value FROM json_each(?))", idList(f.WorkspaceIDs))
+	if f.WorkspaceIDs != nil {
+		// The common case, one workspace's trail, is a plain comparison: the (workspace_id,
+		// seq) index then yields rows in order and the LIMIT stops the scan early.
+		t.in(&w, "workspace_id", f.WorkspaceIDs)
 	}
 	if f.ActorID != "" {
 		w.add("actor_id = ?", f.ActorID)
@@ -112,7 +105,7 @@ func (t *tx) ListAudit(f forj.AuditFilter) ([]forj.AuditEvent, string, error) {
 	}
 	es, err := scanAll(t, scanAudit, `SELECT `+auditCols+` FROM audit`+w.String()+order+` LIMIT ?`, append(w.args, limit+1)...)
 	if err != nil {
-		return nil, "", internal("list audit", err)
+		return nil, "", t.internal("list audit", err)
 	}
 	es, next := page(es, limit, func(e forj.AuditEvent) string { return strconv.FormatInt(e.Seq, 10) })
 	return es, next, nil

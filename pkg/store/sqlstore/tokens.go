@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/forjinn/forjctl/pkg/forj"
@@ -29,42 +28,42 @@ func scanToken(s scanner) (forj.Token, error) {
 	return k, err
 }
 
-func (t *tx) CreateToken(k *forj.Token) error {
+func (t *Tx) CreateToken(k *forj.Token) error {
 	if k.ID == "" {
 		k.ID = forj.NewID(forj.PrefixToken)
 	}
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = t.now
 	}
-	_, err := t.exec(`INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.x.ExecGuarded(`INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Kind, k.Name, k.UserID, nullString(k.WorkspaceID), jsonList(k.Scopes), k.Prefix, k.SecretHash,
 		nanos(k.CreatedAt), nullNanos(k.ExpiresAt), nullNanos(k.LastUsedAt), nullNanos(k.RevokedAt))
 	switch {
 	case err == nil:
 		return nil
-	case foreignKeyViolation(err):
+	case t.d.ForeignKeyViolation(err):
 		if k.WorkspaceID != "" {
 			if ok, err := t.exists(`SELECT 1 FROM workspaces WHERE id = ?`, k.WorkspaceID); err != nil {
-				return internal("create token", err)
+				return t.internal("create token", err)
 			} else if !ok {
 				return forj.Errorf(forj.ENotFound, "workspace %s not found", k.WorkspaceID)
 			}
 		}
 		return forj.Errorf(forj.ENotFound, "user %s not found", k.UserID)
 	}
-	if _, ok := uniqueViolation(err); ok {
+	if _, ok := t.d.UniqueViolation(err); ok {
 		return forj.Errorf(forj.EConflict, "token %s already exists", k.ID)
 	}
-	return internal("create token", err)
+	return t.internal("create token", err)
 }
 
-func (t *tx) GetToken(id string) (*forj.Token, error) {
-	k, err := scanToken(t.queryRow(`SELECT `+tokenCols+` FROM tokens WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
+func (t *Tx) GetToken(id string) (*forj.Token, error) {
+	k, err := scanToken(t.x.QueryRow(`SELECT `+tokenCols+` FROM tokens WHERE id = ?`, id))
+	if t.d.NoRows(err) {
 		return nil, forj.Errorf(forj.ENotFound, "token %s not found", id)
 	}
 	if err != nil {
-		return nil, internal("get token", err)
+		return nil, t.internal("get token", err)
 	}
 	return &k, nil
 }
@@ -72,7 +71,7 @@ func (t *tx) GetToken(id string) (*forj.Token, error) {
 // ListTokens returns tokens newest first. Without IncludeRevoked it leaves out tokens whose
 // revocation time has come; a token revoked in the future (a rotation's grace period) is
 // still listed.
-func (t *tx) ListTokens(f forj.TokenFilter) ([]forj.Token, error) {
+func (t *Tx) ListTokens(f forj.TokenFilter) ([]forj.Token, error) {
 	var w where
 	if f.Kind != "" {
 		w.add("kind = ?", f.Kind)
@@ -88,18 +87,18 @@ func (t *tx) ListTokens(f forj.TokenFilter) ([]forj.Token, error) {
 	}
 	ks, err := scanAll(t, scanToken, `SELECT `+tokenCols+` FROM tokens`+w.String()+` ORDER BY created_at DESC, id DESC`, w.args...)
 	if err != nil {
-		return nil, internal("list tokens", err)
+		return nil, t.internal("list tokens", err)
 	}
 	return ks, nil
 }
 
 // RevokeToken sets the revocation time; a revocation only ever moves earlier, so revoking
 // a token inside its rotation grace period takes effect at once.
-func (t *tx) RevokeToken(id string, at time.Time) error {
-	n, err := t.affected(`UPDATE tokens SET revoked_at = CASE
-		WHEN revoked_at IS NULL OR revoked_at > ?1 THEN ?1 ELSE revoked_at END WHERE id = ?2`, nanos(at), id)
+func (t *Tx) RevokeToken(id string, at time.Time) error {
+	n, err := t.x.Exec(`UPDATE tokens SET revoked_at = CASE
+		WHEN revoked_at IS NULL OR revoked_at > ? THEN ? ELSE revoked_at END WHERE id = ?`, nanos(at), nanos(at), id)
 	if err != nil {
-		return internal("revoke token", err)
+		return t.internal("revoke token", err)
 	}
 	if n == 0 {
 		return forj.Errorf(forj.ENotFound, "token %s not found", id)
@@ -108,11 +107,11 @@ func (t *tx) RevokeToken(id string, at time.Time) error {
 }
 
 // TouchToken records a use; lastUsedAt never moves backwards.
-func (t *tx) TouchToken(id string, at time.Time) error {
-	n, err := t.affected(`UPDATE tokens SET last_used_at = CASE
-		WHEN last_used_at IS NULL OR last_used_at < ?1 THEN ?1 ELSE last_used_at END WHERE id = ?2`, nanos(at), id)
+func (t *Tx) TouchToken(id string, at time.Time) error {
+	n, err := t.x.Exec(`UPDATE tokens SET last_used_at = CASE
+		WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?`, nanos(at), nanos(at), id)
 	if err != nil {
-		return internal("touch token", err)
+		return t.internal("touch token", err)
 	}
 	if n == 0 {
 		return forj.Errorf(forj.ENotFound, "token %s not found", id)

@@ -1,9 +1,6 @@
-package sqlite
+package sqlstore
 
 import (
-	"database/sql"
-	"errors"
-
 	"github.com/forjinn/forjctl/pkg/forj"
 )
 
@@ -24,45 +21,45 @@ func scanRole(s scanner) (forj.Role, error) {
 }
 
 // CreateRole stores a custom role; built-in roles are pkg/authz's, never stored.
-func (t *tx) CreateRole(r *forj.Role) error {
+func (t *Tx) CreateRole(r *forj.Role) error {
 	if r.CreatedAt == nil {
 		now := t.now
 		r.CreatedAt = &now
 	}
 	r.BuiltIn = false
-	_, err := t.exec(`INSERT INTO roles (`+roleCols+`) VALUES (?, ?, ?, ?)`,
+	_, err := t.x.ExecGuarded(`INSERT INTO roles (`+roleCols+`) VALUES (?, ?, ?, ?)`,
 		r.Name, r.Description, jsonList(r.Permissions), nanos(*r.CreatedAt))
 	if err != nil {
-		if _, ok := uniqueViolation(err); ok {
+		if _, ok := t.d.UniqueViolation(err); ok {
 			return forj.Errorf(forj.EConflict, "role %q already exists", r.Name)
 		}
-		return internal("create role", err)
+		return t.internal("create role", err)
 	}
 	return t.bumpAuth()
 }
 
-func (t *tx) GetRole(name string) (*forj.Role, error) {
-	r, err := scanRole(t.queryRow(`SELECT `+roleCols+` FROM roles WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
+func (t *Tx) GetRole(name string) (*forj.Role, error) {
+	r, err := scanRole(t.x.QueryRow(`SELECT `+roleCols+` FROM roles WHERE name = ?`, name))
+	if t.d.NoRows(err) {
 		return nil, forj.Errorf(forj.ENotFound, "role %q not found", name)
 	}
 	if err != nil {
-		return nil, internal("get role", err)
+		return nil, t.internal("get role", err)
 	}
 	return &r, nil
 }
 
-func (t *tx) ListRoles() ([]forj.Role, error) {
+func (t *Tx) ListRoles() ([]forj.Role, error) {
 	rs, err := scanAll(t, scanRole, `SELECT `+roleCols+` FROM roles ORDER BY name`)
 	if err != nil {
-		return nil, internal("list roles", err)
+		return nil, t.internal("list roles", err)
 	}
 	return rs, nil
 }
 
-func (t *tx) DeleteRole(name string) error {
+func (t *Tx) DeleteRole(name string) error {
 	if ok, err := t.exists(`SELECT 1 FROM roles WHERE name = ?`, name); err != nil {
-		return internal("delete role", err)
+		return t.internal("delete role", err)
 	} else if !ok {
 		return forj.Errorf(forj.ENotFound, "role %q not found", name)
 	}
@@ -74,8 +71,8 @@ func (t *tx) DeleteRole(name string) error {
 		return forj.Errorf(forj.EConflict, "role %q is in use by %d membership(s)", name, n).
 			WithHint("give those members another role first")
 	}
-	if _, err := t.exec(`DELETE FROM roles WHERE name = ?`, name); err != nil {
-		return internal("delete role", err)
+	if _, err := t.x.Exec(`DELETE FROM roles WHERE name = ?`, name); err != nil {
+		return t.internal("delete role", err)
 	}
 	return t.bumpAuth()
 }

@@ -1,8 +1,6 @@
-package postgres
+package sqlstore
 
 import (
-	"errors"
-	"github.com/jackc/pgx/v5"
 	"strconv"
 
 	"github.com/forjinn/forjctl/pkg/forj"
@@ -24,8 +22,8 @@ func scanWorkspace(s scanner) (forj.Workspace, error) {
 
 // scanWorkspaces reads up to limit+1 workspaces. Unlike scanAll it reuses one set of scan
 // destinations for every row, which saves three allocations a row on the hottest list.
-func (t *tx) scanWorkspaces(q string, limit int, args ...any) ([]forj.Workspace, error) {
-	rows, err := t.query(q, args...)
+func (t *Tx) scanWorkspaces(q string, limit int, args ...any) ([]forj.Workspace, error) {
+	rows, err := t.x.Query(q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -45,9 +43,9 @@ func (t *tx) scanWorkspaces(q string, limit int, args ...any) ([]forj.Workspace,
 	return out, rows.Err()
 }
 
-func (t *tx) workspaceConflict(err error, w *forj.Workspace) error {
-	if cols, ok := uniqueViolation(err); ok {
-		if cols == "workspaces_pkey" {
+func (t *Tx) workspaceConflict(err error, w *forj.Workspace) error {
+	if key, ok := t.d.UniqueViolation(err); ok {
+		if key == "workspaces(id)" {
 			return forj.Errorf(forj.EConflict, "workspace %s already exists", w.ID)
 		}
 		return forj.Errorf(forj.EConflict, "workspace named %q already exists", w.Name).
@@ -56,7 +54,7 @@ func (t *tx) workspaceConflict(err error, w *forj.Workspace) error {
 	return nil
 }
 
-func (t *tx) CreateWorkspace(w *forj.Workspace) error {
+func (t *Tx) CreateWorkspace(w *forj.Workspace) error {
 	if w.ID == "" {
 		w.ID = forj.NewID(forj.PrefixWorkspace)
 	}
@@ -67,38 +65,38 @@ func (t *tx) CreateWorkspace(w *forj.Workspace) error {
 	if w.UpdatedAt.IsZero() {
 		w.UpdatedAt = w.CreatedAt
 	}
-	_, err := t.execSP(`INSERT INTO workspaces (`+workspaceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.x.ExecGuarded(`INSERT INTO workspaces (`+workspaceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Name, w.Description, w.Color, w.Icon, w.Environment, w.Version,
 		w.CreatedBy, w.UpdatedBy, nanos(w.CreatedAt), nanos(w.UpdatedAt))
 	if err != nil {
 		if cerr := t.workspaceConflict(err, w); cerr != nil {
 			return cerr
 		}
-		return internal("create workspace", err)
+		return t.internal("create workspace", err)
 	}
 	return nil
 }
 
-func (t *tx) getWorkspace(what, q, arg string) (*forj.Workspace, error) {
-	w, err := scanWorkspace(t.queryRow(`SELECT `+workspaceCols+` FROM workspaces WHERE `+q, arg))
-	if errors.Is(err, pgx.ErrNoRows) {
+func (t *Tx) getWorkspace(what, q, arg string) (*forj.Workspace, error) {
+	w, err := scanWorkspace(t.x.QueryRow(`SELECT `+workspaceCols+` FROM workspaces WHERE `+q, arg))
+	if t.d.NoRows(err) {
 		return nil, forj.Errorf(forj.ENotFound, "workspace %s not found", what)
 	}
 	if err != nil {
-		return nil, internal("get workspace", err)
+		return nil, t.internal("get workspace", err)
 	}
 	return &w, nil
 }
 
-func (t *tx) GetWorkspace(id string) (*forj.Workspace, error) {
+func (t *Tx) GetWorkspace(id string) (*forj.Workspace, error) {
 	return t.getWorkspace(id, "id = ?", id)
 }
 
-func (t *tx) GetWorkspaceByName(name string) (*forj.Workspace, error) {
+func (t *Tx) GetWorkspaceByName(name string) (*forj.Workspace, error) {
 	return t.getWorkspace("named "+quote(name), "name = ?", name)
 }
 
-func (t *tx) ListWorkspaces(f forj.WorkspaceFilter) ([]forj.Workspace, string, error) {
+func (t *Tx) ListWorkspaces(f forj.WorkspaceFilter) ([]forj.Workspace, string, error) {
 	after, err := forj.DecodeCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -112,7 +110,7 @@ func (t *tx) ListWorkspaces(f forj.WorkspaceFilter) ([]forj.Workspace, string, e
 		w.add("id IN (SELECT workspace_id FROM members WHERE user_id = ?)", f.MemberID)
 	}
 	if f.IDs != nil {
-		w.add("id = ANY(?)", idList(f.IDs))
+		t.in(&w, "id", f.IDs)
 	}
 	if after != "" {
 		w.add("name > ?", after)
@@ -120,15 +118,15 @@ func (t *tx) ListWorkspaces(f forj.WorkspaceFilter) ([]forj.Workspace, string, e
 	ws, err := t.scanWorkspaces(`SELECT `+workspaceCols+` FROM workspaces`+w.String()+` ORDER BY name LIMIT ?`,
 		limit, append(w.args, limit+1)...)
 	if err != nil {
-		return nil, "", internal("list workspaces", err)
+		return nil, "", t.internal("list workspaces", err)
 	}
 	ws, next := page(ws, limit, func(w forj.Workspace) string { return w.Name })
 	return ws, next, nil
 }
 
-func (t *tx) UpdateWorkspace(w *forj.Workspace) error {
+func (t *Tx) UpdateWorkspace(w *forj.Workspace) error {
 	now := t.now
-	n, err := t.affectedSP(`UPDATE workspaces SET name = ?, description = ?, color = ?, icon = ?,
+	n, err := t.x.ExecGuarded(`UPDATE workspaces SET name = ?, description = ?, color = ?, icon = ?,
 		environment = ?, updated_by = ?, version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ?`,
 		w.Name, w.Description, w.Color, w.Icon, w.Environment, w.UpdatedBy, nanos(now), w.ID, w.Version)
@@ -136,16 +134,16 @@ func (t *tx) UpdateWorkspace(w *forj.Workspace) error {
 		if cerr := t.workspaceConflict(err, w); cerr != nil {
 			return cerr
 		}
-		return internal("update workspace", err)
+		return t.internal("update workspace", err)
 	}
 	if n == 0 {
 		var current int64
-		err := t.queryRow(`SELECT version FROM workspaces WHERE id = ?`, w.ID).Scan(&current)
-		if errors.Is(err, pgx.ErrNoRows) {
+		err := t.x.QueryRow(`SELECT version FROM workspaces WHERE id = ?`, w.ID).Scan(&current)
+		if t.d.NoRows(err) {
 			return forj.Errorf(forj.ENotFound, "workspace %s not found", w.ID)
 		}
 		if err != nil {
-			return internal("update workspace", err)
+			return t.internal("update workspace", err)
 		}
 		return forj.Errorf(forj.EConflict, "workspace %s was changed by someone else (version %d, not %d)",
 			w.ID, current, w.Version).WithHint("get the workspace again and retry")
@@ -157,10 +155,10 @@ func (t *tx) UpdateWorkspace(w *forj.Workspace) error {
 
 // DeleteWorkspace removes the workspace; its memberships and workspace tokens go with it
 // (ON DELETE CASCADE). Audit rows keep the id as plain text and stay.
-func (t *tx) DeleteWorkspace(id string) error {
-	n, err := t.affected(`DELETE FROM workspaces WHERE id = ?`, id)
+func (t *Tx) DeleteWorkspace(id string) error {
+	n, err := t.x.Exec(`DELETE FROM workspaces WHERE id = ?`, id)
 	if err != nil {
-		return internal("delete workspace", err)
+		return t.internal("delete workspace", err)
 	}
 	if n == 0 {
 		return forj.Errorf(forj.ENotFound, "workspace %s not found", id)

@@ -1,9 +1,6 @@
-package postgres
+package sqlstore
 
 import (
-	"errors"
-	"github.com/jackc/pgx/v5"
-
 	"github.com/forjinn/forjctl/pkg/forj"
 )
 
@@ -22,25 +19,25 @@ func notMember(workspaceID, userID string) error {
 	return forj.Errorf(forj.ENotFound, "user %s is not a member of workspace %s", userID, workspaceID)
 }
 
-func (t *tx) AddMember(workspaceID, userID, role string) (*forj.Member, error) {
+func (t *Tx) AddMember(workspaceID, userID, role string) (*forj.Member, error) {
 	now := nanos(t.now)
-	_, err := t.execSP(`INSERT INTO members (workspace_id, user_id, role, created_at, updated_at)
+	_, err := t.x.ExecGuarded(`INSERT INTO members (workspace_id, user_id, role, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?)`, workspaceID, userID, role, now, now)
 	switch {
 	case err == nil:
-	case foreignKeyViolation(err):
+	case t.d.ForeignKeyViolation(err):
 		// Find out which one is missing, for a message that names it.
 		if ok, err := t.exists(`SELECT 1 FROM workspaces WHERE id = ?`, workspaceID); err != nil {
-			return nil, internal("add member", err)
+			return nil, t.internal("add member", err)
 		} else if !ok {
 			return nil, forj.Errorf(forj.ENotFound, "workspace %s not found", workspaceID)
 		}
 		return nil, forj.Errorf(forj.ENotFound, "user %s not found", userID)
 	default:
-		if _, ok := uniqueViolation(err); ok {
+		if _, ok := t.d.UniqueViolation(err); ok {
 			return nil, forj.Errorf(forj.EConflict, "user %s is already a member of workspace %s", userID, workspaceID)
 		}
-		return nil, internal("add member", err)
+		return nil, t.internal("add member", err)
 	}
 	if err := t.bumpAuth(); err != nil {
 		return nil, err
@@ -48,18 +45,18 @@ func (t *tx) AddMember(workspaceID, userID, role string) (*forj.Member, error) {
 	return t.GetMember(workspaceID, userID)
 }
 
-func (t *tx) GetMember(workspaceID, userID string) (*forj.Member, error) {
-	m, err := scanMember(t.queryRow(memberSelect+` WHERE m.workspace_id = ? AND m.user_id = ?`, workspaceID, userID))
-	if errors.Is(err, pgx.ErrNoRows) {
+func (t *Tx) GetMember(workspaceID, userID string) (*forj.Member, error) {
+	m, err := scanMember(t.x.QueryRow(memberSelect+` WHERE m.workspace_id = ? AND m.user_id = ?`, workspaceID, userID))
+	if t.d.NoRows(err) {
 		return nil, notMember(workspaceID, userID)
 	}
 	if err != nil {
-		return nil, internal("get member", err)
+		return nil, t.internal("get member", err)
 	}
 	return &m, nil
 }
 
-func (t *tx) ListMembers(f forj.MemberFilter) ([]forj.Member, string, error) {
+func (t *Tx) ListMembers(f forj.MemberFilter) ([]forj.Member, string, error) {
 	after, err := forj.DecodeCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -76,27 +73,27 @@ func (t *tx) ListMembers(f forj.MemberFilter) ([]forj.Member, string, error) {
 	}
 	ms, err := scanAll(t, scanMember, memberSelect+w.String()+` ORDER BY u.email LIMIT ?`, append(w.args, limit+1)...)
 	if err != nil {
-		return nil, "", internal("list members", err)
+		return nil, "", t.internal("list members", err)
 	}
 	ms, next := page(ms, limit, func(m forj.Member) string { return m.Email })
 	return ms, next, nil
 }
 
 // ListMemberships returns every membership of a user, sorted by workspace name.
-func (t *tx) ListMemberships(userID string) ([]forj.Member, error) {
+func (t *Tx) ListMemberships(userID string) ([]forj.Member, error) {
 	ms, err := scanAll(t, scanMember, memberSelect+` JOIN workspaces w ON w.id = m.workspace_id
 		WHERE m.user_id = ? ORDER BY w.name`, userID)
 	if err != nil {
-		return nil, internal("list memberships", err)
+		return nil, t.internal("list memberships", err)
 	}
 	return ms, nil
 }
 
-func (t *tx) SetMemberRole(workspaceID, userID, role string) (*forj.Member, error) {
-	n, err := t.affected(`UPDATE members SET role = ?, updated_at = ? WHERE workspace_id = ? AND user_id = ?`,
+func (t *Tx) SetMemberRole(workspaceID, userID, role string) (*forj.Member, error) {
+	n, err := t.x.Exec(`UPDATE members SET role = ?, updated_at = ? WHERE workspace_id = ? AND user_id = ?`,
 		role, nanos(t.now), workspaceID, userID)
 	if err != nil {
-		return nil, internal("set member role", err)
+		return nil, t.internal("set member role", err)
 	}
 	if n == 0 {
 		return nil, notMember(workspaceID, userID)
@@ -107,10 +104,10 @@ func (t *tx) SetMemberRole(workspaceID, userID, role string) (*forj.Member, erro
 	return t.GetMember(workspaceID, userID)
 }
 
-func (t *tx) RemoveMember(workspaceID, userID string) error {
-	n, err := t.affected(`DELETE FROM members WHERE workspace_id = ? AND user_id = ?`, workspaceID, userID)
+func (t *Tx) RemoveMember(workspaceID, userID string) error {
+	n, err := t.x.Exec(`DELETE FROM members WHERE workspace_id = ? AND user_id = ?`, workspaceID, userID)
 	if err != nil {
-		return internal("remove member", err)
+		return t.internal("remove member", err)
 	}
 	if n == 0 {
 		return notMember(workspaceID, userID)
@@ -118,10 +115,10 @@ func (t *tx) RemoveMember(workspaceID, userID string) error {
 	return t.bumpAuth()
 }
 
-func (t *tx) CountMembersWithRole(role string) (int, error) {
+func (t *Tx) CountMembersWithRole(role string) (int, error) {
 	n, err := t.count(`SELECT count(*) FROM members WHERE role = ?`, role)
 	if err != nil {
-		return 0, internal("count members", err)
+		return 0, t.internal("count members", err)
 	}
 	return n, nil
 }

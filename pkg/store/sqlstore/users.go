@@ -1,8 +1,7 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
-	"errors"
 
 	"github.com/forjinn/forjctl/pkg/forj"
 )
@@ -21,9 +20,9 @@ func scanUser(s scanner) (forj.User, error) {
 	return u, err
 }
 
-func (t *tx) userConflict(err error, u *forj.User) error {
-	if cols, ok := uniqueViolation(err); ok {
-		if cols == "users.id" {
+func (t *Tx) userConflict(err error, u *forj.User) error {
+	if key, ok := t.d.UniqueViolation(err); ok {
+		if key == "users(id)" {
 			return forj.Errorf(forj.EConflict, "user %s already exists", u.ID)
 		}
 		return forj.Errorf(forj.EConflict, "a user with email %q already exists", u.Email)
@@ -31,7 +30,7 @@ func (t *tx) userConflict(err error, u *forj.User) error {
 	return nil
 }
 
-func (t *tx) CreateUser(u *forj.User) error {
+func (t *Tx) CreateUser(u *forj.User) error {
 	if u.ID == "" {
 		u.ID = forj.NewID(forj.PrefixUser)
 	}
@@ -42,39 +41,39 @@ func (t *tx) CreateUser(u *forj.User) error {
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = u.CreatedAt
 	}
-	_, err := t.exec(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.x.ExecGuarded(`INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.Name, u.Status, u.GlobalRole, u.PasswordHash, u.InviteHash,
 		nullNanos(u.InviteExpiresAt), nanos(u.CreatedAt), nanos(u.UpdatedAt))
 	if err != nil {
 		if cerr := t.userConflict(err, u); cerr != nil {
 			return cerr
 		}
-		return internal("create user", err)
+		return t.internal("create user", err)
 	}
 	return nil
 }
 
-func (t *tx) getUser(what string, q string, arg string) (*forj.User, error) {
-	u, err := scanUser(t.queryRow(`SELECT `+userCols+` FROM users WHERE `+q, arg))
-	if errors.Is(err, sql.ErrNoRows) {
+func (t *Tx) getUser(what string, q string, arg string) (*forj.User, error) {
+	u, err := scanUser(t.x.QueryRow(`SELECT `+userCols+` FROM users WHERE `+q, arg))
+	if t.d.NoRows(err) {
 		return nil, forj.Errorf(forj.ENotFound, "user %s not found", what)
 	}
 	if err != nil {
-		return nil, internal("get user", err)
+		return nil, t.internal("get user", err)
 	}
 	return &u, nil
 }
 
-func (t *tx) GetUser(id string) (*forj.User, error) {
+func (t *Tx) GetUser(id string) (*forj.User, error) {
 	return t.getUser(id, "id = ?", id)
 }
 
-func (t *tx) GetUserByEmail(email string) (*forj.User, error) {
+func (t *Tx) GetUserByEmail(email string) (*forj.User, error) {
 	e := normEmail(email)
 	return t.getUser("with email "+quote(e), "email = ?", e)
 }
 
-func (t *tx) ListUsers(f forj.UserFilter) ([]forj.User, string, error) {
+func (t *Tx) ListUsers(f forj.UserFilter) ([]forj.User, string, error) {
 	after, err := forj.DecodeCursor(f.Cursor)
 	if err != nil {
 		return nil, "", err
@@ -90,16 +89,16 @@ func (t *tx) ListUsers(f forj.UserFilter) ([]forj.User, string, error) {
 	users, err := scanAll(t, scanUser, `SELECT `+userCols+` FROM users`+w.String()+` ORDER BY email LIMIT ?`,
 		append(w.args, limit+1)...)
 	if err != nil {
-		return nil, "", internal("list users", err)
+		return nil, "", t.internal("list users", err)
 	}
 	users, next := page(users, limit, func(u forj.User) string { return u.Email })
 	return users, next, nil
 }
 
-func (t *tx) UpdateUser(u *forj.User) error {
+func (t *Tx) UpdateUser(u *forj.User) error {
 	u.Email = normEmail(u.Email)
 	now := t.now
-	n, err := t.affected(`UPDATE users SET email = ?, name = ?, status = ?, global_role = ?,
+	n, err := t.x.ExecGuarded(`UPDATE users SET email = ?, name = ?, status = ?, global_role = ?,
 		password_hash = ?, invite_hash = ?, invite_expires_at = ?, updated_at = ? WHERE id = ?`,
 		u.Email, u.Name, u.Status, u.GlobalRole, u.PasswordHash, u.InviteHash,
 		nullNanos(u.InviteExpiresAt), nanos(now), u.ID)
@@ -107,7 +106,7 @@ func (t *tx) UpdateUser(u *forj.User) error {
 		if cerr := t.userConflict(err, u); cerr != nil {
 			return cerr
 		}
-		return internal("update user", err)
+		return t.internal("update user", err)
 	}
 	if n == 0 {
 		return forj.Errorf(forj.ENotFound, "user %s not found", u.ID)
@@ -116,10 +115,10 @@ func (t *tx) UpdateUser(u *forj.User) error {
 	return t.bumpAuth()
 }
 
-func (t *tx) CountUsers() (int, error) {
+func (t *Tx) CountUsers() (int, error) {
 	n, err := t.count(`SELECT count(*) FROM users`)
 	if err != nil {
-		return 0, internal("count users", err)
+		return 0, t.internal("count users", err)
 	}
 	return n, nil
 }
