@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"slices"
+
 	"github.com/forjinn/forjctl/pkg/cli/api"
+	"github.com/forjinn/forjctl/pkg/cli/asset"
 	"github.com/forjinn/forjctl/pkg/cli/audit"
 	"github.com/forjinn/forjctl/pkg/cli/auth"
+	"github.com/forjinn/forjctl/pkg/cli/bundlecmd"
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	contextcmd "github.com/forjinn/forjctl/pkg/cli/context"
 	"github.com/forjinn/forjctl/pkg/cli/dev"
@@ -16,7 +20,9 @@ import (
 )
 
 // commandGroups are the command groups, one package each, in help order.
-var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
+// The asset groups (flow, agent, tool, dataset, credential, integration) come from the one
+// table of kinds, forj.Kinds().
+var commandGroups = slices.Concat([]func(*cmdutil.Factory) *cobra.Command{
 	auth.NewCmdAuth,
 	contextcmd.NewCmdContext,
 	dev.NewCmdDev,
@@ -24,7 +30,10 @@ var commandGroups = []func(*cmdutil.Factory) *cobra.Command{
 	user.NewCmdUser,
 	role.NewCmdRole,
 	key.NewCmdKey,
+}, asset.Groups(), []func(*cmdutil.Factory) *cobra.Command{
+	func(f *cmdutil.Factory) *cobra.Command { return bundlecmd.NewCmdExport(f, nil) },
+	func(f *cmdutil.Factory) *cobra.Command { return bundlecmd.NewCmdImport(f, nil) },
 	audit.NewCmdAudit,
 	usage.NewCmdUsage,
 	api.NewCmdAPI,
-}
+})

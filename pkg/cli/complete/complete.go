@@ -1,5 +1,5 @@
 // Package complete provides dynamic shell completion of names from the server: workspaces,
-// members' emails and roles. Completion runs while the user waits at a prompt, so it has a
+// members' emails, roles, keys and asset names. Completion runs while the user waits at a prompt, so it has a
 // hard time budget, never prompts, never blocks on a keyring and never prints errors (the
 // shell would paste them into the command line). A small per-context cache file lets it
 // answer at once, and serve stale names when the server is slow or unreachable.
@@ -84,6 +84,27 @@ func Keys(f *cmdutil.Factory) cobra.CompletionFunc {
 		})
 }
 
+// Assets completes the names of the assets of one kind in the workspace in effect (-w, or
+// the context's active workspace; a command's own --from flag, when set, names the
+// workspace instead: 'flow move NAME --from dev').
+func Assets(f *cmdutil.Factory, kind string) cobra.CompletionFunc {
+	complete := names(f, "assets-"+kind, func(r *cmdutil.Resolved) string { return r.Context.Workspace },
+		func(ctx context.Context, c *client.Client, r *cmdutil.Resolved) ([]string, error) {
+			w, err := f.Workspace(ctx, c, r)
+			if err != nil {
+				return nil, err
+			}
+			return collect(c.AllAssets(ctx, w.ID, client.AssetListOptions{Kind: kind, ListOptions: page}),
+				func(a forj.Asset) string { return a.Name })
+		})
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if fl := cmd.Flags().Lookup("from"); fl != nil && fl.Changed && fl.Value.String() != "" {
+			f.Flags.Workspace = fl.Value.String()
+		}
+		return complete(cmd, args, toComplete)
+	}
+}
+
 // Roles completes role names, built-in and custom.
 func Roles(f *cmdutil.Factory) cobra.CompletionFunc {
 	return names(f, "roles", func(r *cmdutil.Resolved) string { return "" },
@@ -108,6 +129,16 @@ func collect[T any](items iter.Seq2[T, error], name func(T) string) ([]string, e
 		}
 	}
 	return out, nil
+}
+
+// EveryArg completes every positional argument, leaving out the names already given
+// ('flow delete a b <TAB>' does not offer a or b again).
+func EveryArg(fn cobra.CompletionFunc) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		out, dir := fn(cmd, args, toComplete)
+		out = slices.DeleteFunc(out, func(c cobra.Completion) bool { return slices.Contains(args, c) })
+		return out, dir
+	}
 }
 
 // FirstArg limits a completion to the first positional argument (later ones get nothing).
