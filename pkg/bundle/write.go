@@ -1,0 +1,216 @@
+package bundle
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Export is what Write writes: the workspace's description, the encryption block when
+// secrets are sealed, every asset (in any order) and a way to stream each document.
+type Export struct {
+	Workspace  WorkspaceInfo
+	Encryption *Encryption // set when some secret is sealed (NewSealer's block)
+	Assets     []AssetFile
+	// OpenDocument opens the content of a dataset's document, as listed in the dataset's
+	// Documents. Write reads it to its end and closes it.
+	OpenDocument func(dataset, name string) (io.ReadCloser, error)
+}
+
+// GzipLevel is the fixed compression level of every bundle: fast, since documents are often
+// compressed already and export must keep up with the network.
+const GzipLevel = gzip.BestSpeed
+
+// Write writes e as a tar.gz bundle to w: manifest.json, then every asset file and document
+// in path order. It verifies each document's size and sha256 against its DocumentRef while
+// streaming it and fails when they differ; the bytes written until an error are not a valid
+// bundle (an HTTP handler must abort the response rather than end it normally).
+func Write(w io.Writer, e *Export) error {
+	type item struct {
+		path    string
+		data    []byte // asset file
+		dataset string
+		doc     DocumentRef
+	}
+	var items []item
+	seen := make(map[string]bool, len(e.Assets))
+	sealed := false
+	for i := range e.Assets {
+		a := &e.Assets[i]
+		if problem := checkAsset(a); problem != "" {
+			return fmt.Errorf("bundle: asset %s/%s: %s", a.Kind, a.Name, problem)
+		}
+		p := AssetPath(a.Kind, a.Name)
+		if seen[p] {
+			return fmt.Errorf("bundle: asset %s/%s listed twice", a.Kind, a.Name)
+		}
+		seen[p] = true
+		data, err := encodeAsset(a)
+		if err != nil {
+			return fmt.Errorf("bundle: asset %s/%s: %w", a.Kind, a.Name, err)
+		}
+		items = append(items, item{path: p, data: data})
+		for _, d := range a.Documents {
+			if e.OpenDocument == nil {
+				return errors.New("bundle: Export.OpenDocument is nil but a dataset has documents")
+			}
+			items = append(items, item{path: DocumentPath(a.Name, d.Name), dataset: a.Name, doc: d})
+		}
+		if a.Secret != nil && a.Secret.Sealed != nil {
+			sealed = true
+		}
+	}
+	if sealed && e.Encryption == nil {
+		return errors.New("bundle: sealed secrets need Export.Encryption")
+	}
+	if e.Encryption != nil {
+		if problem := checkEncryption(e.Encryption); problem != "" {
+			return errors.New("bundle: " + problem)
+		}
+	}
+	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.path, b.path) })
+
+	m := &Manifest{Format: Format, Version: Version, Workspace: e.Workspace, Encryption: e.Encryption,
+		Entries: make([]Entry, len(items))}
+	for i, it := range items {
+		if it.data != nil {
+			sum := sha256.Sum256(it.data)
+			m.Entries[i] = Entry{Path: it.path, Size: int64(len(it.data)), SHA256: hexSum(sum[:])}
+		} else {
+			m.Entries[i] = Entry{Path: it.path, Size: it.doc.Size, SHA256: it.doc.SHA256}
+		}
+	}
+	manifest, err := EncodeManifest(m)
+	if err != nil {
+		return err
+	}
+
+	tw := newTarGz(w)
+	if err := tw.addBytes(ManifestPath, manifest); err != nil {
+		return err
+	}
+	for i, it := range items {
+		if it.data != nil {
+			items[i].data = nil // let the encoded asset go once written
+			if err := tw.addBytes(it.path, it.data); err != nil {
+				return err
+			}
+			continue
+		}
+		rc, err := e.OpenDocument(it.dataset, it.doc.Name)
+		if err != nil {
+			return fmt.Errorf("bundle: open document %q of dataset %q: %w", it.doc.Name, it.dataset, err)
+		}
+		err = tw.addStream(it.path, it.doc.Size, it.doc.SHA256, rc)
+		if cerr := rc.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("bundle: close document %q of dataset %q: %w", it.doc.Name, it.dataset, cerr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tw.close()
+}
+
+// EncodeManifest returns the canonical bytes of a manifest as Write stores it.
+func EncodeManifest(m *Manifest) ([]byte, error) {
+	c := *m
+	if c.Entries == nil {
+		c.Entries = []Entry{}
+	}
+	return canonicalJSON(&c)
+}
+
+// tarGz writes the deterministic tar.gz of the format.
+type tarGz struct {
+	zw  *gzip.Writer
+	tw  *tar.Writer
+	buf []byte
+}
+
+func newTarGz(w io.Writer) *tarGz {
+	zw, _ := gzip.NewWriterLevel(w, GzipLevel) // the level is valid
+	// The zero gzip.Header: no name, no comment, modification time 0, OS "unknown".
+	return &tarGz{zw: zw, tw: tar.NewWriter(zw)}
+}
+
+// header is the one tar header of the format: a regular file, mode 0644, owned by 0:0
+// without names, modified at the Unix epoch, PAX format (records only when a path needs them).
+func header(path string, size int64) *tar.Header {
+	return &tar.Header{
+		Typeflag: tar.TypeReg,
+		Name:     path,
+		Size:     size,
+		Mode:     0o644,
+		ModTime:  time.Unix(0, 0),
+		Format:   tar.FormatPAX,
+	}
+}
+
+func (t *tarGz) addBytes(path string, data []byte) error {
+	if err := t.tw.WriteHeader(header(path, int64(len(data)))); err != nil {
+		return fmt.Errorf("bundle: write %s: %w", path, err)
+	}
+	if _, err := t.tw.Write(data); err != nil {
+		return fmt.Errorf("bundle: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// addStream copies exactly size bytes of r into the entry path and checks that r then ends
+// and that the bytes hash to sha.
+func (t *tarGz) addStream(path string, size int64, sha string, r io.Reader) error {
+	if err := t.tw.WriteHeader(header(path, size)); err != nil {
+		return fmt.Errorf("bundle: write %s: %w", path, err)
+	}
+	if t.buf == nil {
+		t.buf = make([]byte, 64<<10)
+	}
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(t.tw, h), io.LimitReader(r, size), t.buf)
+	if err != nil {
+		return fmt.Errorf("bundle: %s: %w", path, err)
+	}
+	if n < size {
+		return fmt.Errorf("bundle: %s: content is %d bytes, its record says %d", path, n, size)
+	}
+	var one [1]byte
+	if k, _ := io.ReadFull(r, one[:]); k > 0 {
+		return fmt.Errorf("bundle: %s: content is longer than the %d bytes its record says", path, size)
+	}
+	if got := hexSum(h.Sum(nil)); got != sha {
+		return fmt.Errorf("bundle: %s: content has sha256 %s, its record says %s", path, got, sha)
+	}
+	return nil
+}
+
+func (t *tarGz) close() error {
+	if err := t.tw.Close(); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if err := t.zw.Close(); err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	return nil
+}
+
+// hashReader hashes and counts what is read through it.
+type hashReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (hr *hashReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += int64(n)
+	return n, err
+}
