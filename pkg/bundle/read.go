@@ -300,7 +300,7 @@ func (v *validator) file(path string, size int64, r io.Reader) error {
 		if x.info.asset && x.info.kind == forj.KindDataset {
 			v.broken[x.info.name] = true
 		}
-		return v.problem(path, "size mismatch: %d bytes in the archive, %d in manifest.json", size, x.Size)
+		return v.problem(path, "size mismatch: the entry has %d bytes, manifest.json says %d", size, x.Size)
 	}
 	if x.info.asset {
 		return v.asset(x, r)
@@ -465,7 +465,7 @@ func (v *validator) finish() error {
 	for _, e := range v.m.Entries {
 		if x := v.expected[e.Path]; x != nil && !x.seen && !x.bad {
 			x.seen = true
-			if err := v.problem(e.Path, "listed in manifest.json but missing from the archive"); err != nil {
+			if err := v.problem(e.Path, "listed in manifest.json but missing from the bundle"); err != nil {
 				return err
 			}
 		}

@@ -93,7 +93,7 @@ func Hostile() []Case {
 		[]byte(`{"kind":"flow","name":"extra","spec":{}}`)))),
 		"assets/flow/extra.json", "not listed in manifest.json")
 	fs = base()
-	add("missing-from-archive", Pack(slices.Delete(fs, find(fs, flowB), find(fs, flowB)+1)), flowB, "missing from the archive")
+	add("missing-from-archive", Pack(slices.Delete(fs, find(fs, flowB), find(fs, flowB)+1)), flowB, "missing from the bundle")
 	add("global-pax-header", Pack(insert(base(), File{Header: tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
 		PAXRecords: map[string]string{"comment": "hi"}, Format: tar.FormatPAX}})),
 		"pax_global_header", "global PAX header")
