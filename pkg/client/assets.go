@@ -146,7 +146,7 @@ func (c *Client) ResolveAsset(ctx context.Context, workspaceID, kind, nameOrID s
 		case err == nil && a.Kind == kind:
 			return a, nil
 		case err == nil:
-			return nil, forj.Errorf(forj.ENotFound, "%s is a %s, not a %s", ref, a.Kind, kind).
+			return nil, forj.Errorf(forj.ENotFound, "%s is %s, not %s", ref, article(a.Kind), article(kind)).
 				WithHint("use: forjctl %s get %s", a.Kind, ref)
 		case !forj.IsNotFound(err):
 			return nil, err
@@ -215,4 +215,12 @@ func pluralOf(kind string) string {
 		return k.Plural
 	}
 	return kind + "s"
+}
+
+// article puts "a" or "an" before a kind: "a flow", "an agent".
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }

@@ -119,7 +119,7 @@ func parseAssetFile(data []byte, k forj.KindInfo) (*assetFile, error) {
 			af.Spec = raw
 		case "secret":
 			if !k.Secret {
-				return nil, forj.Errorf(forj.EInvalid, "a %s has no secret data; only credentials do", k.Name).
+				return nil, forj.Errorf(forj.EInvalid, "%s has no secret data; only credentials do", article(k.Name)).
 					WithHint("remove the secret field")
 			}
 			if !isObject(raw) && strings.TrimSpace(string(raw)) != "null" {
@@ -129,7 +129,7 @@ func parseAssetFile(data []byte, k forj.KindInfo) (*assetFile, error) {
 		case "kind":
 			err = json.Unmarshal(raw, &af.Kind)
 			if err == nil && af.Kind != k.Name {
-				return nil, forj.Errorf(forj.EInvalid, "the file describes a %s, not a %s", af.Kind, k.Name).
+				return nil, forj.Errorf(forj.EInvalid, "the file describes %s, not %s", article(af.Kind), article(k.Name)).
 					WithHint("use: forjctl %s …", af.Kind)
 			}
 		case "version":
@@ -255,4 +255,12 @@ func warnReadable(f *cmdutil.Factory, name string) {
 	cs := f.IOStreams.ErrColorScheme()
 	fmt.Fprintf(f.IOStreams.ErrOut, "%s %s holds secret data and can be read by other users (mode %04o); consider: chmod 600 %s\n",
 		cs.Yellow("Warning:"), name, st.Mode().Perm(), name)
+}
+
+// article puts "a" or "an" before a kind: "a flow", "an agent".
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }

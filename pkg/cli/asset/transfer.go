@@ -57,7 +57,8 @@ reported "unchanged".`, k.Name)
 		short = fmt.Sprintf("Copy %s to another workspace", k.Plural)
 		what = fmt.Sprintf(`A copy is a new %[1]s in the target whose origin is the source's id. Copying again
 does not duplicate: the server recognises the earlier copy by its origin and reports it
-"unchanged", so an interrupted run can simply be run again.`, k.Name)
+"unchanged", so an interrupted run can simply be run again. The target may be the source
+itself: with --on-conflict rename that makes a duplicate under a free name.`, k.Name)
 	}
 	cmd := &cobra.Command{
 		Use:   mode + " NAME... --to WORKSPACE [--from WORKSPACE] [--all] [--match GLOB] [--label k=v]... [--on-conflict POLICY] [--dry-run]",
@@ -160,7 +161,7 @@ func (o *TransferOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	if from.ID == to.ID {
+	if from.ID == to.ID && o.Mode == forj.TransferMove {
 		return &cmdutil.FlagError{Err: forj.Errorf(forj.EInvalid, "the source and the target are the same workspace, %s", from.Name).
 			WithHint("pass --to another workspace (and --from, or -w, for the source)")}
 	}
