@@ -57,7 +57,7 @@ func testAssetCRUD(t *testing.T, sk storeKind) {
 
 	f := e.createAsset(devTok, a.ID, map[string]any{"kind": "flow", "name": "welcome", "description": "hi",
 		"labels": map[string]string{"team": "support"}, "spec": map[string]any{"nodes": []int{1, 2}, "z": 1.50}})
-	if f.Version != 1 || f.WorkspaceID != a.ID || f.CreatedBy != dev.ID || string(f.Spec) != `{"nodes":[1,2],"z":1.50}` {
+	if f.Version != 1 || f.WorkspaceID != a.ID || f.CreatedBy != dev.ID || string(f.Spec) != `{"nodes":[1,2],"z":1.5}` {
 		t.Fatalf("created %+v spec %s", f, f.Spec)
 	}
 	// Same name: conflict for the same kind, fine for another kind or workspace.
@@ -179,6 +179,7 @@ func testCredentialSecret(t *testing.T, sk storeKind) {
 			t.Errorf("GET %s shows the secret: %s", path, r.Body)
 		}
 	}
+	got = forj.Asset{}
 	e.must(200, e.do("PATCH", assetsURL(a.ID)+"/"+c.ID, e.ownerToken, `{"secret":null}`)).decode(t, &got)
 	if got.HasSecret {
 		t.Error("secret null did not remove it")
@@ -222,7 +223,8 @@ func testDocumentsStream(t *testing.T, sk storeKind) {
 	if r := e.do("PUT", assetsURL(a.ID)+"/"+flow.ID+"/documents/x", e.ownerToken, "x"); r.Code != 400 {
 		t.Errorf("document on a flow: %d %s", r.Code, r.Body)
 	}
-	if r := e.do("PUT", assetsURL(a.ID)+"/"+ds.ID+"/documents/..", e.ownerToken, "x"); r.Code != 400 && r.Code != 404 {
+	if r := e.do("PUT", assetsURL(a.ID)+"/"+ds.ID+"/documents/..", e.ownerToken, "x"); r.Code < 300 {
+		// The mux cleans the path first (a redirect); either way nothing is stored.
 		t.Errorf("document named ..: %d %s", r.Code, r.Body)
 	}
 	var l forj.List[forj.Document]

@@ -105,6 +105,8 @@ func routes() []route {
 		{"PUT", "/api/v1/workspace/{id}/assets/{assetId}/documents/{name}", workspace, authz.AssetWrite, (*Server).putDocument},
 		{"GET", "/api/v1/workspace/{id}/assets/{assetId}/documents/{name}", workspace, authz.AssetRead, (*Server).getDocument},
 		{"DELETE", "/api/v1/workspace/{id}/assets/{assetId}/documents/{name}", workspace, authz.AssetWrite, (*Server).deleteDocument},
+		{"GET", "/api/v1/workspace/{id}/export", workspace, authz.AssetExport, (*Server).exportWorkspace},
+		{"POST", "/api/v1/workspace/{id}/import", workspace, authz.AssetImport, (*Server).importWorkspace},
 		// asset.read is checked per workspace searched, by the handler.
 		{"GET", "/api/v1/assets", authenticated, authz.AssetRead, (*Server).searchAssets},
 		// asset.transfer is needed in both workspaces of the body.
