@@ -120,6 +120,8 @@ func newOAHarness(t *testing.T) (*oaHarness, string) {
 		t.Fatal(err)
 	}
 
+	// Bundles (export and import) are raw bytes to the validator, like documents.
+	openapi3filter.RegisterBodyDecoder("application/gzip", openapi3filter.FileBodyDecoder)
 	doc := oaLoadSpec(t)
 	doc.Servers = openapi3.Servers{{URL: ts.URL}}
 	router, err := legacy.NewRouter(doc)
@@ -841,6 +843,71 @@ func TestOpenAPIContract(t *testing.T) {
 	}
 	h.wantCode(h.do(oaReq{method: "POST", path: "/api/v1/assets/transfer", token: owner, specInvalid: true,
 		body: forj.TransferRequest{Mode: forj.TransferCopy, From: dev.ID, To: prod.ID, IDs: many}}, 413), forj.ETooLarge)
+
+	// Export prod (copies of the flow and the dataset, its own router, the moved credential)
+	// and import it into dev.
+	exportPath, importPath := "/api/v1/workspace/"+prod.ID+"/export", "/api/v1/workspace/"+dev.ID+"/import"
+	const passphrase = "correct horse battery staple"
+	withPass := map[string]string{forj.BundlePassphraseHeader: passphrase}
+	plain := get(exportPath, owner, 200)
+	if len(plain.body) < 2 || plain.body[0] != 0x1f || plain.body[1] != 0x8b || !strings.Contains(plain.header.Get("Content-Disposition"), prod.Name) {
+		t.Errorf("export: %d bytes, Content-Disposition %q", len(plain.body), plain.header.Get("Content-Disposition"))
+	}
+	sealed := h.do(oaReq{method: "GET", path: exportPath + "?includeSecrets=true", token: owner, header: withPass}, 200)
+	h.wantCode(get(exportPath+"?includeSecrets=true", owner, 400), forj.EInvalid) // no passphrase
+	h.do(oaReq{method: "GET", path: exportPath + "?includeSecrets=true", token: owner, header: map[string]string{forj.BundlePassphraseHeader: "short"}, specInvalid: true}, 400)
+	h.wantCode(h.do(oaReq{method: "GET", path: exportPath + "?includeSecrets=true", token: vera, header: withPass}, 403), forj.EForbidden) // tester: no asset.write
+	get(exportPath, vera, 200)                                                                                                             // a tester may export
+	get("/api/v1/workspace/"+staging.ID+"/export", vera, 404)
+	get("/api/v1/workspace/"+dev.ID+"/export", key, 403)
+
+	importBundle := func(query string, bundle []byte, hdr map[string]string, want int) *oaResp {
+		t.Helper()
+		return h.do(oaReq{method: "POST", path: importPath + query, token: owner, body: bundle, contentType: "application/gzip", header: hdr}, want)
+	}
+	var ir forj.ImportResponse
+	importBundle("?dryRun=true", sealed.body, withPass, 200).decode(t, &ir)
+	if !ir.DryRun || ir.Summary[forj.ItemCreated] != 1 || ir.Summary[forj.ItemUnchanged] != 3 || ir.Documents != 2 || ir.Bytes == 0 {
+		t.Errorf("import dry run = %+v", ir)
+	}
+	h.wantCode(importBundle("", sealed.body, nil, 400), forj.EInvalid) // sealed secrets, no passphrase
+	importBundle("?onConflict=fail", sealed.body, withPass, 200).decode(t, &ir)
+	if ir.DryRun || ir.Summary[forj.ItemCreated] != 1 {
+		t.Errorf("import = %+v", ir)
+	}
+	get(assetsPath+"?kind=credential&name=openai", owner, 200).decode(t, &asl)
+	if len(asl.Data) != 1 || !asl.Data[0].HasSecret {
+		t.Errorf("the imported credential = %+v, want its secret", asl.Data)
+	}
+	importBundle("", plain.body, nil, 200).decode(t, &ir)
+	if ir.Summary[forj.ItemUnchanged] != len(ir.Items) {
+		t.Errorf("re-import = %+v, want all unchanged", ir)
+	}
+	// A changed asset conflicts; nothing is applied.
+	routerDesc := "routes by language"
+	send("PATCH", assetsPath+"/"+router.ID, owner, forj.UpdateAssetRequest{Description: &routerDesc}, 200)
+	r = importBundle("", plain.body, nil, 409)
+	var eb forj.ErrorBody
+	r.decode(t, &eb)
+	if eb.Error == nil || eb.Error.Code != forj.EConflict || len(eb.Error.Details) != 1 {
+		t.Errorf("import conflict = %s", r.body)
+	}
+	importBundle("?onConflict=rename&dryRun=true", plain.body, nil, 200).decode(t, &ir)
+	if ir.Summary[forj.ItemRenamed] != 1 {
+		t.Errorf("import rename dry run = %+v", ir)
+	}
+	importBundle("?onConflict=overwrite", plain.body, map[string]string{"Idempotency-Key": "import-1"}, 200).decode(t, &ir)
+	if ir.Summary[forj.ItemUpdated] != 1 {
+		t.Errorf("import overwrite = %+v", ir)
+	}
+	r = importBundle("", []byte("this is not a bundle"), nil, 400)
+	r.decode(t, &eb)
+	if eb.Error == nil || eb.Error.Code != forj.EInvalid || len(eb.Error.Details) == 0 {
+		t.Errorf("import of garbage = %s, want invalid with details", r.body)
+	}
+	h.do(oaReq{method: "POST", path: importPath + "?onConflict=merge", token: owner, body: plain.body, contentType: "application/gzip", specInvalid: true}, 400)
+	h.wantCode(h.do(oaReq{method: "POST", path: "/api/v1/workspace/" + prod.ID + "/import", token: vera, body: plain.body, contentType: "application/gzip"}, 403), forj.EForbidden)
+	h.do(oaReq{method: "POST", path: "/api/v1/workspace/" + staging.ID + "/import", token: vera, body: plain.body, contentType: "application/gzip"}, 404)
 
 	// Delete with If-Match.
 	h.wantCode(h.do(oaReq{method: "DELETE", path: flowPath, token: owner, header: map[string]string{"If-Match": assetTag}}, 412), forj.EConflict)
