@@ -62,28 +62,36 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// bundleProblems prints an error that lists a bundle's problems — "Error: …", then one
-// indented line per problem (or, with -o json, the error document with its details) — and
-// returns ErrSilent: a bad bundle exits with 1, not the 2 of a usage error.
-func bundleProblems(f *cmdutil.Factory, e *forj.Error) error {
-	format := printer.FormatTable
+// printDetailed prints an error that lists several problems — "Error: …", a "Hint: …" line
+// when there is one, then one indented line per problem (with -o json, the error document
+// with its details) — and returns the error to end the command with, already printed: a
+// bundle's own problems exit with 1 (not the 2 of a usage error), anything else (a conflict
+// with the workspace: 6) keeps its code.
+func printDetailed(f *cmdutil.Factory, e *forj.Error) error {
 	if f.JSONOutput() {
-		format = printer.FormatJSON
-	}
-	printer.PrintError(f.IOStreams, format, e)
-	if format != printer.FormatJSON {
+		printer.PrintError(f.IOStreams, printer.FormatJSON, e)
+	} else {
+		hint := e.Hint
+		printer.PrintError(f.IOStreams, printer.FormatTable, &forj.Error{Code: e.Code, Message: e.Message})
 		for _, d := range e.Details {
 			if d != e.Message {
 				fmt.Fprintf(f.IOStreams.ErrOut, "  %s\n", d)
 			}
 		}
+		if hint != "" {
+			cs := f.IOStreams.ErrColorScheme()
+			fmt.Fprintf(f.IOStreams.ErrOut, "%s %s\n", cs.Cyan("Hint:"), hint)
+		}
 	}
-	return cmdutil.ErrSilent
+	if e.Code == forj.EInvalid {
+		return cmdutil.ErrSilent
+	}
+	return fmt.Errorf("%w: %w", cmdutil.ErrSilent, e)
 }
 
-// asBundleProblems finds the problems of a bundle in err: the server's invalid answer with
+// detailed finds an error with a list of problems in err: the server's answer with
 // details, or pkg/bundle's own errors (packing a directory, unpacking an export).
-func asBundleProblems(err error) (*forj.Error, bool) {
+func detailed(err error) (*forj.Error, bool) {
 	var es bundle.Errors
 	if errors.As(err, &es) {
 		return es.ForjError(), true
@@ -93,7 +101,7 @@ func asBundleProblems(err error) (*forj.Error, bool) {
 		return bundle.Errors{be}.ForjError(), true
 	}
 	var fe *forj.Error
-	if errors.As(err, &fe) && fe.Code == forj.EInvalid && len(fe.Details) > 0 {
+	if errors.As(err, &fe) && len(fe.Details) > 0 {
 		return fe, true
 	}
 	return nil, false

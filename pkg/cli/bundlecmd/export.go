@@ -161,8 +161,8 @@ func (o *ExportOptions) Run() error {
 	}
 	p.Done()
 	if err != nil {
-		if e, ok := asBundleProblems(err); ok {
-			return bundleProblems(o.F, e)
+		if e, ok := detailed(err); ok {
+			return printDetailed(o.F, e)
 		}
 		return err
 	}

@@ -131,7 +131,13 @@ func (o *ImportOptions) source() (body io.Reader, size int64, closeFn func(), wa
 	done := make(chan error, 1)
 	go func() {
 		err := bundle.PackDir(o.Source, pw, bundle.DefaultLimits())
-		pw.CloseWithError(err)
+		if err != nil {
+			// The transport compares body errors with ==: a bundle.Errors (a slice) would
+			// panic there, so the pipe carries a plain error and wait() returns the real one.
+			pw.CloseWithError(errors.New("packing the bundle directory failed"))
+		} else {
+			pw.Close()
+		}
 		done <- err
 	}()
 	closeFn = func() { pr.CloseWithError(errImportEnded) }
@@ -173,8 +179,8 @@ func (o *ImportOptions) Run() error {
 		o.dropCreated(c, w, err)
 	}
 	if err != nil {
-		if e, ok := asBundleProblems(err); ok {
-			return bundleProblems(o.F, e)
+		if e, ok := detailed(err); ok {
+			return printDetailed(o.F, e)
 		}
 		return err
 	}
