@@ -14,6 +14,8 @@ import (
 
 	"github.com/forjinn/forjctl/pkg/cli/cmdutil"
 	"github.com/forjinn/forjctl/pkg/cli/complete"
+	"github.com/forjinn/forjctl/pkg/client"
+	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/forjinn/forjctl/pkg/forjtest"
 	"github.com/forjinn/forjctl/pkg/iostreams"
 	"github.com/spf13/cobra"
@@ -210,3 +212,49 @@ type hangingKeyring struct{ release chan struct{} }
 func (k *hangingKeyring) Set(string, string, string) error   { <-k.release; return nil }
 func (k *hangingKeyring) Get(string, string) (string, error) { <-k.release; return "late", nil }
 func (k *hangingKeyring) Delete(string, string) error        { <-k.release; return nil }
+
+func TestAssets(t *testing.T) {
+	srv := forjtest.New(t)
+	ctx := context.Background()
+	c, err := client.New(client.Options{BaseURL: srv.URL, Token: srv.OwnerToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ws := range []string{"dev", "prod"} {
+		w, err := c.CreateWorkspace(ctx, forj.CreateWorkspaceRequest{Name: ws})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []forj.CreateAssetRequest{
+			{Kind: forj.KindFlow, Name: ws + "-faq"}, {Kind: forj.KindFlow, Name: ws + "-triage"}, {Kind: forj.KindTool, Name: ws + "-search"},
+		} {
+			if _, err := c.CreateAsset(ctx, w.ID, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fx := newFixture(t, srv.URL, srv.OwnerToken)
+	fx.env["FORJ_WORKSPACE"] = "dev"
+	flows := func(f *cmdutil.Factory) cobra.CompletionFunc { return complete.Assets(f, forj.KindFlow) }
+	if got, dir, errOut := fx.complete(flows, ""); !slices.Equal(got, []string{"dev-faq", "dev-triage"}) || dir != cobra.ShellCompDirectiveNoFileComp || errOut != "" {
+		t.Errorf("flows of dev = %v, %v, %q", got, dir, errOut)
+	}
+	tools := func(f *cmdutil.Factory) cobra.CompletionFunc { return complete.Assets(f, forj.KindTool) }
+	if got, _, _ := fx.complete(tools, "dev-"); !slices.Equal(got, []string{"dev-search"}) {
+		t.Errorf("tools of dev = %v", got)
+	}
+
+	// A command's --from names the workspace; already given names are not offered again.
+	ios, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios, Getenv: func(k string) string { return fx.env[k] }}
+	cmd := &cobra.Command{Use: "move"}
+	cmd.Flags().String("from", "", "")
+	if err := cmd.Flags().Set("from", "prod"); err != nil {
+		t.Fatal(err)
+	}
+	cmd.SetContext(ctx)
+	got, _ := complete.EveryArg(complete.Assets(f, forj.KindFlow))(cmd, []string{"prod-faq"}, "")
+	if !slices.Equal(got, []string{"prod-triage"}) {
+		t.Errorf("flows of --from prod, prod-faq given = %v", got)
+	}
+}
