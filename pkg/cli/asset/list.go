@@ -48,7 +48,7 @@ given; --match keeps those whose name matches a shell pattern (*, ?, [a-z]).`, k
 			return opts.Run()
 		},
 	}
-	cmd.Flags().StringArrayVar(&labels, "label", nil, "only those with this label, `key=value` (repeatable; all must match)")
+	cmd.Flags().StringArrayVar(&labels, "label", nil, "only those with this `key=value` label (repeatable; all must match)")
 	cmd.Flags().StringVar(&opts.Match, "match", "", "only those whose name matches this shell `pattern`")
 	return cmd
 }

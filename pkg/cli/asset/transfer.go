@@ -71,7 +71,7 @@ active workspace) to the workspace --to. Names and selectors do not mix.
 
 The server applies each batch of up to --batch-size %[2]s in one transaction. A name
 already taken in the target is a conflict, handled by --on-conflict: fail (the item
-fails, the others go ahead), skip, rename (a free name like "NAME (2)"), or overwrite (the
+fails, the others go ahead), skip, rename (a free name like NAME-2), or overwrite (the
 target's %[4]s is replaced). --dry-run asks the server for the plan and changes nothing.
 
 The result of every item is printed (NAME, RESULT, NEW NAME, ERROR; -o json gives one
@@ -101,7 +101,7 @@ the exit code is 7; when interrupted, 130.`, strings.ToUpper(mode[:1])+mode[1:],
 	fl.StringVar(&opts.From, "from", "", "the source `workspace` (name or id; default -w, else the active one)")
 	fl.BoolVar(&opts.All, "all", false, "select every "+k.Name+" of the source")
 	fl.StringVar(&opts.Match, "match", "", "select those whose name matches this shell `pattern`")
-	fl.StringArrayVar(&labels, "label", nil, "select those with this label, `key=value` (repeatable; all must match)")
+	fl.StringArrayVar(&labels, "label", nil, "select those with this `key=value` label (repeatable; all must match)")
 	fl.StringVar(&opts.OnConflict, "on-conflict", forj.OnConflictFail, "when the name is taken in the target: fail, skip, rename or overwrite")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	fl.IntVar(&opts.BatchSize, "batch-size", DefaultBatchSize, fmt.Sprintf("%s per request (at most %d)", k.Plural, forj.MaxTransferItems))
