@@ -275,7 +275,7 @@ func (o *DownloadOptions) Run() error {
 		_, err := io.Copy(o.F.IOStreams.Out, p.Reader(dl))
 		return err
 	}
-	n, err := WriteFileAtomic(dest, p.Reader(dl))
+	n, err := WriteFileAtomic(dest, p.Reader(dl), nil)
 	if err != nil {
 		return err
 	}
@@ -286,9 +286,10 @@ func (o *DownloadOptions) Run() error {
 }
 
 // WriteFileAtomic copies r into a new file beside path and renames it into place once r
-// has been read to its end without error: path is never left half-written, and a failure
-// leaves nothing behind. The file gets the usual mode of new files (0666 less the umask).
-func WriteFileAtomic(path string, r io.Reader) (n int64, err error) {
+// has been read to its end without error and check (when not nil) approves: path is never
+// left half-written, and a failure leaves nothing behind. The file gets the usual mode of
+// new files (0666 less the umask).
+func WriteFileAtomic(path string, r io.Reader, check func() error) (n int64, err error) {
 	dir := filepath.Dir(path)
 	tmpName := filepath.Join(dir, "."+filepath.Base(path)+"."+forj.RandomString(8)+".part")
 	tmp, err := os.OpenFile(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
@@ -303,6 +304,11 @@ func WriteFileAtomic(path string, r io.Reader) (n int64, err error) {
 	}()
 	if n, err = io.Copy(tmp, r); err != nil {
 		return n, err
+	}
+	if check != nil {
+		if err = check(); err != nil {
+			return n, err
+		}
 	}
 	if err = tmp.Sync(); err != nil {
 		return n, err

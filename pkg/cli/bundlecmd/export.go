@@ -152,16 +152,29 @@ func (o *ExportOptions) Run() error {
 	p := asset.NewByteProgress(o.F.IOStreams, "Exporting "+w.Name, -1)
 	cr := &countingReader{r: p.Reader(body)}
 	switch {
-	case dest == "-":
-		_, err = io.Copy(o.F.IOStreams.Out, cr)
 	case o.Format == FormatDir:
+		// WriteDir validates as it unpacks, and removes what it wrote on any problem.
 		err = bundle.WriteDir(cr, dest, bundle.DefaultLimits())
+	case dest == "-":
+		v := newVerifier(cr)
+		_, err = io.Copy(o.F.IOStreams.Out, v)
+		err = v.finish(err)
 	default:
-		_, err = asset.WriteFileAtomic(dest, cr)
+		// The bundle is validated as it streams into the temporary file, and the file is
+		// renamed into place only when the whole bundle checked out: a stream cut short
+		// where it looks complete (a proxy, a server that died) leaves nothing behind.
+		v := newVerifier(cr)
+		_, err = asset.WriteFileAtomic(dest, v, func() error { return v.finish(nil) })
+		if err != nil {
+			err = v.finish(err)
+		}
 	}
 	p.Done()
 	if err != nil {
 		if e, ok := detailed(err); ok {
+			// The server checks what it sends: a broken bundle here was damaged on the way.
+			e = e.WithHint("nothing was written; run the export again")
+			e.Message = "the bundle received is broken: " + e.Message
 			return printDetailed(o.F, e)
 		}
 		return err
@@ -199,4 +212,45 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// verifier validates a tar.gz bundle (bundle.Read) while it is copied elsewhere.
+type verifier struct {
+	tee  io.Reader
+	pw   *io.PipeWriter
+	done chan error
+	err  error
+	over bool
+}
+
+func newVerifier(r io.Reader) *verifier {
+	pr, pw := io.Pipe()
+	v := &verifier{tee: io.TeeReader(r, pw), pw: pw, done: make(chan error, 1)}
+	go func() {
+		_, err := bundle.Read(pr, bundle.DefaultLimits(), bundle.NopHandler{})
+		// Keep consuming, so that the copy never blocks on a reader that stopped early.
+		io.Copy(io.Discard, pr)
+		v.done <- err
+	}()
+	return v
+}
+
+func (v *verifier) Read(p []byte) (int, error) { return v.tee.Read(p) }
+
+// finish ends the stream (copyErr: why it ended early, or nil at EOF) and returns the
+// first error: the copy's, else the bundle's problems.
+func (v *verifier) finish(copyErr error) error {
+	if !v.over {
+		v.over = true
+		if copyErr != nil {
+			v.pw.CloseWithError(copyErr)
+		} else {
+			v.pw.Close()
+		}
+		v.err = <-v.done
+	}
+	if copyErr != nil {
+		return copyErr
+	}
+	return v.err
 }
