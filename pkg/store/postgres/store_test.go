@@ -171,8 +171,8 @@ func TestMigrationsRunOnceWhenOpensRace(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(versions) != "[1 2 3]" {
-		t.Errorf("applied migrations %v, want [1 2 3]", versions)
+	if fmt.Sprint(versions) != "[1 2 3 4]" {
+		t.Errorf("applied migrations %v, want [1 2 3 4]", versions)
 	}
 	var gen int64
 	if err := conn.QueryRow(context.Background(), "SELECT n FROM auth_generation").Scan(&gen); err != nil || gen != 0 {
@@ -235,4 +235,9 @@ func TestConflictLeavesTransactionUsable(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// BenchmarkAssets: the bulk asset paths (storetest.BenchAssets).
+func BenchmarkAssets(b *testing.B) {
+	storetest.BenchAssets(b, open(b, pgtest.Start(b), postgres.Options{}))
 }

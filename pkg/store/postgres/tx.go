@@ -118,7 +118,10 @@ var dialect = sqlstore.Dialect{
 		return expr + " = ANY(?)"
 	},
 	ListArg: func(list []string) any { return list },
-	UTCDay:  "to_char(to_timestamp(div(time, 1000000000)) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+	// An expression, which no index covers. Statistics would often steer the planner
+	// right, but not for rows written since the last ANALYZE (a bulk import or copy).
+	Unindexed: func(column string) string { return "(" + column + " || '')" },
+	UTCDay:    "to_char(to_timestamp(div(time, 1000000000)) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
 	// Labels are JSON text, as on SQLite; the cast makes them jsonb for containment.
 	LabelsContain: "labels::jsonb @> CAST(? AS text)::jsonb",
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/store/storetest"
 )
 
 // Benchmarks of the hot store paths: a page of workspaces, an audit append, a usage batch.
@@ -59,4 +60,9 @@ func BenchmarkHotPaths(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkAssets: the bulk asset paths (storetest.BenchAssets).
+func BenchmarkAssets(b *testing.B) {
+	storetest.BenchAssets(b, open(b, filepath.Join(b.TempDir(), "forj.db")))
 }

@@ -85,7 +85,9 @@ var dialect = sqlstore.Dialect{
 		b, _ := json.Marshal(list) // cannot fail for strings
 		return string(b)
 	},
-	UTCDay: "date(time / 1000000000, 'unixepoch')",
+	// The unary + that SQLite's query planner documents for this.
+	Unindexed: func(column string) string { return "+" + column },
+	UTCDay:    "date(time / 1000000000, 'unixepoch')",
 	LabelsContain: `NOT EXISTS (SELECT 1 FROM json_each(?) AS want WHERE NOT EXISTS (
 		SELECT 1 FROM json_each(labels) AS have WHERE have.key = want.key AND have.value = want.value))`,
 }

@@ -15,7 +15,6 @@ package sqlstore
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -75,6 +74,9 @@ type Dialect struct {
 	// parameter, whose value ListArg makes.
 	InList  func(expr string) string
 	ListArg func(list []string) any
+	// Unindexed returns a column such that the planner uses no index for a condition on it,
+	// where another condition is far more selective than its statistics may tell.
+	Unindexed func(column string) string
 	// UTCDay is an expression of the UTC date, as "2006-01-02", of the column time (unix
 	// nanoseconds).
 	UTCDay string
@@ -250,5 +252,3 @@ func (t *Tx) in(w *where, expr string, list []string) {
 	}
 	w.add(t.d.InList(expr), t.d.ListArg(list))
 }
-
-var errNotImplemented = errors.New("not implemented")

@@ -24,6 +24,7 @@
 //   - UsageReport rows are sorted by key; by day groups on the UTC date of the event's time;
 //     UsageFilter.Since is inclusive, Until exclusive; a nil WorkspaceIDs does not filter,
 //     an empty non-nil one matches nothing. Usage events are deleted with their workspace.
+//   - Assets, documents and blobs: see assets.go.
 package storetest
 
 import (
@@ -64,6 +65,17 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) forj.Store)
 		{"AuditAppendOnly", testAuditAppendOnly},
 		{"Usage", testUsage},
 		{"Idempotency", testIdempotency},
+		{"Assets", testAssets},
+		{"AssetNames", testAssetNames},
+		{"AssetUpdate", testAssetUpdate},
+		{"AssetMove", testAssetMove},
+		{"AssetFilter", testAssetFilter},
+		{"AssetCascade", testAssetCascade},
+		{"AssetRollback", testAssetRollback},
+		{"ManyAssets", testManyAssets},
+		{"Documents", testDocuments},
+		{"Blobs", testBlobs},
+		{"OrphanBlobs", testOrphanBlobs},
 		{"Paging", testPaging},
 		{"Limits", testLimits},
 		{"MalformedCursor", testMalformedCursor},
