@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/forjinn/forjctl/pkg/authz"
+	"github.com/forjinn/forjctl/pkg/bundle/bundletest"
 	"github.com/forjinn/forjctl/pkg/forj"
 )
 
@@ -167,6 +168,8 @@ func samples(fx *fixture, ws *forj.Workspace) map[string]sample {
 		"PUT /api/v1/workspace/{id}/assets/{assetId}/documents/{name}":    {doc, "new content", 200},
 		"GET /api/v1/workspace/{id}/assets/{assetId}/documents/{name}":    {doc, "", 200},
 		"DELETE /api/v1/workspace/{id}/assets/{assetId}/documents/{name}": {doc, "", 204},
+		"GET /api/v1/workspace/{id}/export":                               {"/api/v1/workspace/" + id + "/export", "", 200},
+		"POST /api/v1/workspace/{id}/import":                              {"/api/v1/workspace/" + id + "/import", string(bundletest.Valid()), 200},
 		"GET /api/v1/assets":                                              {"/api/v1/assets?name=welcome", "", 200},
 		"POST /api/v1/assets/transfer":                                    {"/api/v1/assets/transfer", `{"mode":"copy","from":"` + id + `","to":"` + id + `","ids":["` + fx.flows[ws.ID] + `"],"onConflict":"rename"}`, 200},
 		"GET /api/v1/users":                                               {"/api/v1/users", "", 200},

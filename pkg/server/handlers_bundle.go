@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"sort"
@@ -117,7 +118,7 @@ func (s *Server) exportWorkspace(c *call) error {
 	s.appendAudit(c.ctx(), c.event("asset.export", wsID, "workspace", wsID, map[string]any{"assets": len(ex.Assets), "includeSecrets": includeSecrets}))
 	h := c.w.Header()
 	h.Set("Content-Type", "application/gzip")
-	h.Set("Content-Disposition", `attachment; filename="`+ex.Workspace.Name+`.forj.tar.gz"`)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ex.Workspace.Name + ".forj.tar.gz"}))
 	c.w.WriteHeader(http.StatusOK)
 	if err := bundle.Write(c.w, ex); err != nil {
 		// The status is sent: abort the connection so the client sees a broken stream, not
@@ -192,8 +193,11 @@ func (h *importHandler) Document(dataset string, ref bundle.DocumentRef, r io.Re
 		_, err := io.Copy(io.Discard, r) // the reader checks size and sha256
 		return err
 	}
-	id, _, _, err := h.s.writeBlob(h.c, r)
+	id, size, sum, err := h.s.writeBlob(h.c, r)
 	if err != nil {
+		return err
+	}
+	if err := h.s.store.Update(h.c.ctx(), func(tx forj.Tx) error { return tx.CompleteBlob(id, size, sum) }); err != nil {
 		return err
 	}
 	h.blobs[dataset+"/"+ref.Name] = id
