@@ -206,15 +206,29 @@ func (t *Tx) ListAssets(f forj.AssetFilter) ([]forj.Asset, string, error) {
 		// One parameter whatever the number of pairs, so the query text stays the same.
 		w.add(t.d.LabelsContain, encodeLabels(f.Labels))
 	}
-	switch {
-	case key == nil:
-	case f.Kind != "" && key[0] == f.Kind:
-		// Within one kind, a range on (name, id) that the indexes on (…, kind, name) serve.
-		w.add("("+col("name")+", "+col("id")+") > (?, ?)", key[1], key[2])
-	default:
-		w.add("("+col("kind")+", "+col("name")+", "+col("id")+") > (?, ?, ?)", key[0], key[1], key[2])
+	// The order is kind, name and id. Within one workspace kind and name are unique, so the
+	// order is theirs alone, as the unique index yields it (PostgreSQL would otherwise sort
+	// the rest of the workspace for every page). The cursor's range leaves out the kind
+	// when the filter fixes it, so that it follows the index's equality on kind.
+	oneWS := f.WorkspaceID != ""
+	order := "kind, name, id"
+	if oneWS {
+		order = "kind, name"
 	}
-	as, err := t.scanAssets(`SELECT `+assetCols+` FROM assets`+w.String()+` ORDER BY kind, name, id LIMIT ?`,
+	if key != nil {
+		kind, name, id := col("kind"), col("name"), col("id")
+		switch kindFixed := f.Kind != "" && f.Kind == key[0]; {
+		case oneWS && kindFixed:
+			w.add(name+" > ?", key[1])
+		case oneWS:
+			w.add("("+kind+", "+name+") > (?, ?)", key[0], key[1])
+		case kindFixed:
+			w.add("("+name+", "+id+") > (?, ?)", key[1], key[2])
+		default:
+			w.add("("+kind+", "+name+", "+id+") > (?, ?, ?)", key[0], key[1], key[2])
+		}
+	}
+	as, err := t.scanAssets(`SELECT `+assetCols+` FROM assets`+w.String()+` ORDER BY `+order+` LIMIT ?`,
 		limit, append(w.args, limit+1)...)
 	if err != nil {
 		return nil, "", t.internal("list assets", err)

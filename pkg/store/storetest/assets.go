@@ -403,6 +403,9 @@ func testAssetFilter(t *testing.T, e *env) {
 		{"no workspaces", forj.AssetFilter{WorkspaceIDs: []string{}}, func(*forj.Asset) bool { return false }},
 		{"workspace and workspaces", forj.AssetFilter{WorkspaceID: w1.ID, WorkspaceIDs: []string{w2.ID}}, func(*forj.Asset) bool { return false }},
 		{"kind", forj.AssetFilter{Kind: forj.KindAgent}, func(a *forj.Asset) bool { return a.Kind == forj.KindAgent }},
+		{"flows", forj.AssetFilter{Kind: forj.KindFlow}, func(a *forj.Asset) bool { return a.Kind == forj.KindFlow }},
+		{"workspace and kind", forj.AssetFilter{WorkspaceID: w2.ID, Kind: forj.KindFlow},
+			func(a *forj.Asset) bool { return a.WorkspaceID == w2.ID && a.Kind == forj.KindFlow }},
 		{"name", forj.AssetFilter{Name: "a"}, func(a *forj.Asset) bool { return a.Name == "a" }},
 		{"kind and name", forj.AssetFilter{Kind: forj.KindFlow, Name: "a"}, func(a *forj.Asset) bool { return a.Kind == forj.KindFlow && a.Name == "a" }},
 		{"ids", forj.AssetFilter{IDs: idsOf(all[0], all[3], all[8])}, func(a *forj.Asset) bool { return slices.Contains(idsOf(all[0], all[3], all[8]), a.ID) }},
@@ -809,6 +812,12 @@ func testManyAssets(t *testing.T, e *env) {
 			return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
 		}) {
 			t.Error("assets not sorted by kind and name")
+		}
+		flows := collectAll(t, func(cursor string) ([]forj.Asset, string, error) {
+			return tx.ListAssets(forj.AssetFilter{WorkspaceID: to.ID, Kind: forj.KindFlow, Cursor: cursor, Limit: 30})
+		})
+		if len(flows) != n/len(forj.Kinds()) {
+			t.Errorf("%d flows listed, want %d", len(flows), n/len(forj.Kinds()))
 		}
 		got, _, err := tx.ListAssets(forj.AssetFilter{IDs: idList, Limit: forj.MaxLimit})
 		if err != nil || len(got) != forj.MaxLimit {
