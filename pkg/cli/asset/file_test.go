@@ -1,10 +1,12 @@
 package asset
 
 import (
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/forjinn/forjctl/pkg/forj"
+	"github.com/forjinn/forjctl/pkg/iostreams"
 )
 
 func TestParseAssetFile(t *testing.T) {
@@ -74,5 +76,29 @@ func TestFormatBytes(t *testing.T) {
 		if got := FormatBytes(n); got != want {
 			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestByteProgress(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	p := NewByteProgress(ios, "Uploading x", 2048)
+	if _, err := io.Copy(io.Discard, p.Reader(strings.NewReader(strings.Repeat("a", 2048)))); err != nil {
+		t.Fatal(err)
+	}
+	p.Done()
+	if errOut.Len() != 0 {
+		t.Errorf("piped stderr got %q", errOut.String())
+	}
+
+	ios.SetStderrTTY(true)
+	p = NewByteProgress(ios, "Uploading x", 2048)
+	r := p.Reader(strings.NewReader(strings.Repeat("a", 2048)))
+	if _, ok := r.(io.Seeker); !ok {
+		t.Fatal("the reader of a seekable source cannot seek: uploads of files would not be retried")
+	}
+	io.Copy(io.Discard, r)
+	p.Done()
+	if got := errOut.String(); !strings.HasPrefix(got, "\rUploading x  0 B / 2.0 KiB    0%") || !strings.Contains(got, "\rUploading x  2.0 KiB / 2.0 KiB  100%") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("terminal stderr = %q", got)
 	}
 }

@@ -38,27 +38,22 @@ func NewByteProgress(ios *iostreams.IOStreams, label string, total int64) *ByteP
 }
 
 // Set records the count of bytes done (a rewound upload starts again).
-func (p *ByteProgress) Set(n int64) {
+func (p *ByteProgress) Set(n int64) { p.update(func() { p.n = n }) }
+
+// Add records n more bytes done.
+func (p *ByteProgress) Add(n int) { p.update(func() { p.n += int64(n) }) }
+
+// update changes the count under the lock and redraws if the last redraw is old enough.
+func (p *ByteProgress) update(change func()) {
 	if p == nil || !p.active {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.n = n
+	change()
 	if now := p.ios.Now(); now.Sub(p.last) >= 100*time.Millisecond && !p.done {
 		p.draw(now)
 	}
-}
-
-// Add records n more bytes done.
-func (p *ByteProgress) Add(n int) {
-	if p == nil || !p.active {
-		return
-	}
-	p.mu.Lock()
-	v := p.n + int64(n)
-	p.mu.Unlock()
-	p.Set(v)
 }
 
 // Done draws the final state and ends the line.
