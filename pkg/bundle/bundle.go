@@ -136,7 +136,7 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		MaxManifestBytes: 32 << 20,
-		MaxAssetBytes:    8 << 20,
+		MaxAssetBytes:    MaxAssetFileBytes,
 		MaxEntries:       100_000,
 		MaxTotalBytes:    64 << 30,
 		MaxDocumentBytes: forj.MaxDocumentBytes,
@@ -351,86 +351,6 @@ func validSHA256(s string) bool {
 }
 
 func hexSum(sum []byte) string { return hex.EncodeToString(sum) }
-
-// --- canonical JSON ---
-
-// canonicalJSON encodes v with sorted keys at every depth, 2-space indentation, no HTML
-// escaping and a trailing newline; numbers keep their exact text.
-func canonicalJSON(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return canonicalize(raw)
-}
-
-// canonicalize re-encodes one JSON value canonically.
-func canonicalize(raw []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(tree); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// EncodeAsset returns the canonical bytes of an asset file, exactly as Write stores them.
-// The documents are sorted by name; labels and description are always present; a dataset
-// always has a "documents" list.
-func EncodeAsset(a *AssetFile) ([]byte, error) {
-	if problem := checkAsset(a); problem != "" {
-		return nil, fmt.Errorf("asset %s/%s: %s", a.Kind, a.Name, problem)
-	}
-	return encodeAsset(a)
-}
-
-func encodeAsset(a *AssetFile) ([]byte, error) {
-	m := map[string]any{
-		"kind":        a.Kind,
-		"name":        a.Name,
-		"description": a.Description,
-		"labels":      labelsOrEmpty(a.Labels),
-		"spec":        a.Spec,
-	}
-	if a.Kind == forj.KindDataset {
-		docs := sortedDocs(a.Documents)
-		if docs == nil {
-			docs = []DocumentRef{}
-		}
-		m["documents"] = docs
-	}
-	if a.Secret != nil {
-		m["secret"] = a.Secret
-	}
-	return canonicalJSON(m)
-}
-
-func labelsOrEmpty(l map[string]string) map[string]string {
-	if l == nil {
-		return map[string]string{}
-	}
-	return l
-}
-
-func sortedDocs(docs []DocumentRef) []DocumentRef {
-	if docs == nil {
-		return nil
-	}
-	out := append([]DocumentRef(nil), docs...)
-	sortDocs(out)
-	return out
-}
 
 // MarshalJSON encodes {"stub":true} or {"sealed":"<base64>"}.
 func (s *SecretField) MarshalJSON() ([]byte, error) {

@@ -338,6 +338,11 @@ func (v *validator) asset(x *expect, r io.Reader) error {
 	if problem := checkAsset(a); problem != "" {
 		return fail("%s", problem)
 	}
+	if int64(len(raw))*int64(2*jsonDepth(raw)+9) > MaxAssetFileBytes { // else it surely fits
+		if _, err := encodeAsset(a); err != nil {
+			return fail("in canonical form, %v", err)
+		}
+	}
 	if a.Secret != nil && a.Secret.Sealed != nil && v.m.Encryption == nil {
 		return fail("sealed secret, but manifest.json has no encryption block")
 	}

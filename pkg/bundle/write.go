@@ -119,15 +119,6 @@ func Write(w io.Writer, e *Export) error {
 	return tw.close()
 }
 
-// EncodeManifest returns the canonical bytes of a manifest as Write stores it.
-func EncodeManifest(m *Manifest) ([]byte, error) {
-	c := *m
-	if c.Entries == nil {
-		c.Entries = []Entry{}
-	}
-	return canonicalJSON(&c)
-}
-
 // tarGz writes the deterministic tar.gz of the format.
 type tarGz struct {
 	zw  *gzip.Writer

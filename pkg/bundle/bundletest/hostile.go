@@ -155,6 +155,10 @@ func Hostile() []Case {
 		a["secret"] = map[string]any{"sealed": strings.Repeat("QUFB", 12)}
 	})), "assets/credential/openai.json", "no encryption block")
 
+	deep := `{"kind":"flow","name":"deep","spec":{"a":` + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + `}}`
+	add("deeply-nested-spec", Pack(addListed(base(), RegularFile("assets/flow/deep.json", []byte(deep)))),
+		"assets/flow/deep.json", "in canonical form")
+
 	// Documents.
 	add("unknown-dataset", Pack(addListed(base(), RegularFile("documents/ghost/a.txt", []byte("boo")))),
 		"documents/ghost/a.txt", "unknown dataset")
