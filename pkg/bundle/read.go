@@ -230,15 +230,15 @@ func (v *validator) manifest(raw []byte) (*Error, error) {
 			v.manifestDocs[info.name] = append(v.manifestDocs[info.name], info.document)
 		}
 	}
-	for ds, docs := range v.manifestDocs {
-		dsPath := AssetPath(forj.KindDataset, ds)
-		if x := v.expected[dsPath]; x == nil {
-			for _, d := range docs {
-				p := DocumentPath(ds, d)
-				v.expected[p].bad = true
-				if err := v.problem(p, "document of dataset %q, but the bundle has no %s (unknown dataset)", ds, dsPath); err != nil {
-					return nil, err
-				}
+	for _, e := range m.Entries {
+		x := v.expected[e.Path]
+		if x.info.asset || x.bad {
+			continue
+		}
+		if dsPath := AssetPath(forj.KindDataset, x.info.name); v.expected[dsPath] == nil {
+			x.bad = true
+			if err := v.problem(e.Path, "document of dataset %q, but the bundle has no %s (unknown dataset)", x.info.name, dsPath); err != nil {
+				return nil, err
 			}
 		}
 	}

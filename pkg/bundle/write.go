@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"slices"
 	"strings"
@@ -190,18 +189,4 @@ func (t *tarGz) close() error {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	return nil
-}
-
-// hashReader hashes and counts what is read through it.
-type hashReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (hr *hashReader) Read(p []byte) (int, error) {
-	n, err := hr.r.Read(p)
-	hr.h.Write(p[:n])
-	hr.n += int64(n)
-	return n, err
 }
