@@ -463,3 +463,26 @@ func TestErrorsForj(t *testing.T) {
 }
 
 func gzipReader(b []byte) (io.Reader, error) { return gzip.NewReader(bytes.NewReader(b)) }
+
+// rewordHandler turns every document error into its own, as a store writing blobs might.
+type rewordHandler struct{ bundle.NopHandler }
+
+func (rewordHandler) Document(_ string, _ bundle.DocumentRef, r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return forj.Errorf(forj.EInvalid, "reading the upload: %v", err)
+	}
+	return nil
+}
+
+func TestHandlerRewordsDocumentProblem(t *testing.T) {
+	for _, c := range bundletest.Hostile() {
+		if c.Name != "document-checksum" && c.Name != "truncated-tar" {
+			continue
+		}
+		_, err := bundle.Read(bytes.NewReader(c.Bundle), bundle.DefaultLimits(), rewordHandler{})
+		var es bundle.Errors
+		if !errors.As(err, &es) || es[len(es)-1].Entry != c.Entry || !strings.Contains(es[len(es)-1].Problem, c.Want) {
+			t.Errorf("%s: Read = %v, want the problem itself", c.Name, err)
+		}
+	}
+}

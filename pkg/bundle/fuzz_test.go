@@ -31,9 +31,9 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
 }
 
-// FuzzReadTar fuzzes the archive inside the gzip stream (which FuzzRead's mutations mostly
+// FuzzArchive fuzzes the archive inside the gzip stream (which FuzzRead's mutations mostly
 // break at its checksum): the tar headers, the manifest and the asset files.
-func FuzzReadTar(f *testing.F) {
+func FuzzArchive(f *testing.F) {
 	seeds := [][]byte{bundletest.Valid(), write(f, bundletest.Flows(3).Export())}
 	for _, c := range bundletest.Hostile() {
 		if len(c.Bundle) <= 64<<10 {

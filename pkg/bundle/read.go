@@ -26,8 +26,10 @@ import (
 // reads and checks after it returns. The reader is valid only until Document returns.
 //
 // A handler's error stops Read and is returned as is, unless it is an *Error or Errors (a
-// problem of the bundle, such as the *Error of a document's reader): Read records those and
-// reads on.
+// problem of the bundle): Read records those and reads on. An error from Document after its
+// reader reported a mismatch is taken as that mismatch, however the handler wrapped or
+// reworded it; a failure of the stream under a document (truncation, gzip bomb) is reported
+// as such whatever Document returns.
 type Handler interface {
 	Manifest(m *Manifest) error
 	Asset(a *AssetFile) error
@@ -403,6 +405,9 @@ func (v *validator) document(x *expect, r io.Reader) error {
 	herr := v.h.Document(ds, ref, dr)
 	if dr.fatal != nil {
 		return &streamErr{dr.fatal}
+	}
+	if herr != nil && dr.problem != nil {
+		herr = nil // the handler failed on the reader's problem, however it worded it: recorded below
 	}
 	if herr != nil {
 		if err := v.handlerErr(herr); err != nil {
