@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("FORJ_CREDENTIAL_STORE", "file")
 			env.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:")
 			env.Setenv("NO_COLOR", "1")
+			env.Setenv("FORJ_COMPLETION_BUDGET", "20s") // what is offered, not how fast
 			for _, k := range []string{"FORJ_TOKEN", "FORJ_SERVER", "FORJ_CONTEXT", "FORJ_WORKSPACE", "FORJ_CONFIG", "CI", "FORJ_FORCE_TTY"} {
 				env.Setenv(k, "")
 			}
