@@ -14,15 +14,22 @@
 //
 //	err := bundle.Write(w, &bundle.Export{Workspace: ..., Assets: ..., OpenDocument: ...})
 //
-// Write verifies every streamed document against its DocumentRef and fails when the content
-// differs; what it wrote until then is not a valid bundle.
+// Write checks and encodes every asset before it writes a byte (an invalid asset, or one
+// whose canonical file would exceed MaxAssetFileBytes, fails it with nothing written). It
+// verifies every streamed document against its DocumentRef and fails when the content
+// differs; what it wrote until then is not a valid bundle. EncodeAsset and EncodeManifest
+// give the canonical bytes on their own.
 //
 // Reading: Read validates everything while it streams and hands each asset and each document
 // to a Handler as it arrives. A document's reader checks size and sha256 and returns an
 // *Error at EOF when they differ. Read collects every problem it can (it goes on past a bad
 // entry whenever the stream allows) and returns them together as Errors; a structural failure
 // (a corrupt or truncated gzip stream or tar archive, a bad manifest, a gzip bomb) ends the
-// list. The caller must not commit anything before Read returns nil.
+// list. Each problem is an *Error naming its entry; Errors.ForjError turns the list into the
+// API's invalid error with one detail line per problem. Limits (DefaultLimits; zero fields
+// take the default) bound the manifest, each entry, the entry count and the decompressed
+// total. The caller must not commit anything before Read returns nil. NopHandler only
+// validates.
 //
 // Directory form: WriteDir unpacks a tar.gz bundle into a directory, validating it as Read
 // does, and PackDir packs such a directory back into the identical tar.gz bytes.

@@ -235,8 +235,13 @@ func TestWriteRejects(t *testing.T) {
 		"docs on tool":   {Kind: forj.KindTool, Name: "x", Spec: json.RawMessage(`{}`), Documents: []bundle.DocumentRef{}},
 		"bad label":      {Kind: forj.KindFlow, Name: "x", Spec: json.RawMessage(`{}`), Labels: map[string]string{"A": "b"}},
 	} {
-		if err := bundle.Write(io.Discard, &bundle.Export{Assets: []bundle.AssetFile{a}}); err == nil {
+		var out bytes.Buffer
+		good := bundletest.Sample().Assets
+		if err := bundle.Write(&out, &bundle.Export{Assets: append(good, a)}); err == nil {
 			t.Errorf("%s: Write accepted it", name)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: Write wrote %d bytes before failing", name, out.Len())
 		}
 	}
 	two := []bundle.AssetFile{{Kind: forj.KindFlow, Name: "x", Spec: json.RawMessage(`{}`)}, {Kind: forj.KindFlow, Name: "x", Spec: json.RawMessage(`{}`)}}
