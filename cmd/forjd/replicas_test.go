@@ -15,9 +15,6 @@ import (
 	"github.com/forjinn/forjctl/pkg/store/pgtest"
 )
 
-// TestMain stops the throwaway PostgreSQL server pgtest may have started.
-func TestMain(m *testing.M) { pgtest.Main(m) }
-
 // Two real forjd processes' worth of Main (each its own server, pool and auth cache) on
 // one PostgreSQL database, with clients spread over both. What must hold across replicas
 // holds through the database, not through process memory.
