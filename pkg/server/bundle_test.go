@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/forjinn/forjctl/pkg/bundle"
 	"github.com/forjinn/forjctl/pkg/bundle/bundletest"
 	"github.com/forjinn/forjctl/pkg/forj"
 )
@@ -24,6 +26,31 @@ func withoutManifest(tgz []byte) map[string]string {
 		}
 	}
 	return out
+}
+
+// manifestOf decodes a bundle's manifest.json.
+func manifestOf(t *testing.T, tgz []byte) *bundle.Manifest {
+	t.Helper()
+	for _, f := range bundletest.Files(tgz) {
+		if f.Header.Name == bundle.ManifestPath {
+			var m bundle.Manifest
+			if err := json.Unmarshal(f.Data, &m); err != nil {
+				t.Fatalf("manifest: %v", err)
+			}
+			return &m
+		}
+	}
+	t.Fatal("no manifest.json in the bundle")
+	return nil
+}
+
+func encodeManifest(t *testing.T, m *bundle.Manifest) []byte {
+	t.Helper()
+	raw, err := bundle.EncodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 func TestExportImportRoundTrip(t *testing.T) { forEachStore(t, testExportImportRoundTrip) }
@@ -52,6 +79,12 @@ func testExportImportRoundTrip(t *testing.T, sk storeKind) {
 		if eb[p] != data {
 			t.Errorf("%s differs after export → import → export", p)
 		}
+	}
+	// The manifests too, byte for byte, once B's names the workspace A's names.
+	if ma, mb := manifestOf(t, exportA), manifestOf(t, exportB); ma.Workspace.ID != a.ID || mb.Workspace.ID != b.ID {
+		t.Errorf("manifests name workspaces %s and %s, want %s and %s", ma.Workspace.ID, mb.Workspace.ID, a.ID, b.ID)
+	} else if mb.Workspace = ma.Workspace; !bytes.Equal(encodeManifest(t, mb), encodeManifest(t, ma)) {
+		t.Errorf("manifests differ beyond the workspace:\n%s\n%s", encodeManifest(t, ma), encodeManifest(t, mb))
 	}
 	if want := withoutManifest(sample); len(want) != len(ea) {
 		t.Errorf("sample has %d entries, export %d", len(want), len(ea))
@@ -126,14 +159,30 @@ func testExportSecrets(t *testing.T, sk storeKind) {
 	})
 }
 
-// Every hostile bundle is refused with a message naming its entry, and changes nothing.
+// Every hostile bundle is refused with a message naming its entry, and changes nothing: not
+// in an empty workspace, and not in one that holds the same assets edited, where an import
+// under overwrite that applied anything would show in the next export.
 func TestImportHostileBundles(t *testing.T) {
 	e := newEnv(t)
-	ws := e.newWorkspace("alpha")
+	ws, full := e.newWorkspace("alpha"), e.newWorkspace("bravo")
 	cases := bundletest.Hostile()
 	if len(cases) < 20 {
 		t.Fatalf("only %d hostile bundles", len(cases))
 	}
+	e.must(200, e.importBundle(e.ownerToken, full.ID, "", bundletest.Valid()))
+	flow := e.listAssets(e.ownerToken, full.ID, "?name=flow-b")[0]
+	e.must(200, e.do("PATCH", assetsURL(full.ID)+"/"+flow.ID, e.ownerToken, `{"description":"edited in bravo"}`))
+	before := e.must(200, e.do("GET", "/api/v1/workspace/"+full.ID+"/export", e.ownerToken, nil)).Body
+	// Asset changes are audited; the exports that check the workspace are too, and are left out.
+	changes := func() (n int) {
+		for _, ev := range e.audit("asset.") {
+			if ev.Action != "asset.export" {
+				n++
+			}
+		}
+		return n
+	}
+	changesBefore := changes()
 	for _, hc := range cases {
 		r := e.importBundle(e.ownerToken, ws.ID, "", hc.Bundle)
 		var eb forj.ErrorBody
@@ -145,8 +194,14 @@ func TestImportHostileBundles(t *testing.T) {
 		if got := e.listAssets(e.ownerToken, ws.ID, ""); len(got) != 0 {
 			t.Fatalf("%s: %d assets were created", hc.Name, len(got))
 		}
+		if r := e.importBundle(e.ownerToken, full.ID, "?onConflict=overwrite", hc.Bundle); r.Code != 400 {
+			t.Errorf("%s under overwrite: %d %s", hc.Name, r.Code, r.Body)
+		}
+		if after := e.must(200, e.do("GET", "/api/v1/workspace/"+full.ID+"/export", e.ownerToken, nil)).Body; !bytes.Equal(after, before) {
+			t.Fatalf("%s: an import under overwrite that was refused changed the workspace", hc.Name)
+		}
 	}
-	if n := len(e.audit("asset.")); n != 0 {
+	if n := changes() - changesBefore; n != 0 {
 		t.Errorf("%d asset audit events after refused imports", n)
 	}
 }
