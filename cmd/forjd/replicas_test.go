@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/forjinn/forjctl/pkg/bundle/bundletest"
+	"github.com/forjinn/forjctl/pkg/client"
 	"github.com/forjinn/forjctl/pkg/forj"
 	"github.com/forjinn/forjctl/pkg/store/pgtest"
 )
@@ -18,10 +22,6 @@ import (
 // Two real forjd processes' worth of Main (each its own server, pool and auth cache) on
 // one PostgreSQL database, with clients spread over both. What must hold across replicas
 // holds through the database, not through process memory.
-//
-// Concurrent moves between the same workspaces (issue 6) need issue 5's transfers, which
-// do not exist yet; when they do, a test here should move assets back and forth through
-// both replicas and check that none is lost or duplicated.
 
 // replicas starts two forjd Mains on one fresh database with the same FORJ_SECRET and
 // returns their base URLs and the owner's token.
@@ -213,6 +213,106 @@ func TestReplicasConcurrentWritesAllLand(t *testing.T) {
 		if n != workspaces {
 			t.Errorf("%s: %d of %d workspaces landed", base, n, workspaces)
 		}
+	}
+}
+
+// Moves back and forth and overlapping copies, sent at once through both replicas, lose
+// and duplicate nothing: every transfer runs under the one write lock the replicas share,
+// so a flow is moved by one transfer or another, and a copy's origin check sees the copy
+// the other replica made.
+func TestReplicasConcurrentTransfersLoseAndDuplicateNothing(t *testing.T) {
+	a, b, owner := replicas(t)
+	ctx := context.Background()
+	clients := make([]*client.Client, 2)
+	for i, base := range []string{a, b} {
+		c, err := client.New(client.Options{BaseURL: base, Token: owner})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = c
+	}
+	ws := map[string]*forj.Workspace{}
+	for _, name := range []string{"dev", "prod", "staging"} {
+		w, err := clients[0].CreateWorkspace(ctx, forj.CreateWorkspaceRequest{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws[name] = w
+	}
+	const flows = 1000
+	if _, err := clients[1].Import(ctx, ws["dev"].ID, bytes.NewReader(bundletest.Flows(flows).Bundle()), client.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(w *forj.Workspace) []forj.Asset {
+		var out []forj.Asset
+		for a, err := range clients[0].AllAssets(ctx, w.ID, client.AssetListOptions{Kind: forj.KindFlow, ListOptions: client.ListOptions{Limit: forj.MaxLimit}}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	var ids []string
+	for _, a := range list(ws["dev"]) {
+		ids = append(ids, a.ID)
+	}
+
+	// Eight workers, half on each replica: movers send random batches dev ⇄ prod (an id
+	// that is not where a request says is that item's failure, not the request's); copiers
+	// also copy overlapping batches from either side to staging.
+	const workers, rounds, batch = 8, 12, 150
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range workers {
+		c := clients[w%2]
+		rng := rand.New(rand.NewPCG(uint64(w), 42))
+		wg.Go(func() {
+			<-start
+			for r := range rounds {
+				req := forj.TransferRequest{Mode: forj.TransferMove, From: ws["dev"].ID, To: ws["prod"].ID, OnConflict: forj.OnConflictFail}
+				if (w+r)%2 == 1 {
+					req.From, req.To = req.To, req.From
+				}
+				if w >= workers/2 && r%3 == 0 {
+					// Under rename a second copy would land as NAME-2: only the origin
+					// check stands between the copiers and duplicates.
+					req.Mode, req.To, req.OnConflict = forj.TransferCopy, ws["staging"].ID, forj.OnConflictRename
+				}
+				perm := rng.Perm(len(ids))[:batch]
+				for _, i := range perm {
+					req.IDs = append(req.IDs, ids[i])
+				}
+				if _, err := c.Transfer(ctx, req); err != nil {
+					t.Errorf("worker %d, round %d: %v", w, r, err)
+					return
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	where := map[string]int{}
+	for _, name := range []string{"dev", "prod"} {
+		for _, a := range list(ws[name]) {
+			where[a.ID]++
+		}
+	}
+	copies := map[string]int{}
+	for _, a := range list(ws["staging"]) {
+		copies[a.Origin]++
+	}
+	for _, id := range ids {
+		if where[id] != 1 {
+			t.Errorf("flow %s is in %d of dev and prod, want exactly one", id, where[id])
+		}
+		if copies[id] > 1 {
+			t.Errorf("flow %s was copied to staging %d times", id, copies[id])
+		}
+	}
+	if len(where) != flows || len(copies) == 0 {
+		t.Errorf("%d flows in dev and prod (want %d), copies of %d in staging", len(where), flows, len(copies))
 	}
 }
 
