@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -247,6 +248,67 @@ func TestWriteRejects(t *testing.T) {
 	two := []bundle.AssetFile{{Kind: forj.KindFlow, Name: "x", Spec: json.RawMessage(`{}`)}, {Kind: forj.KindFlow, Name: "x", Spec: json.RawMessage(`{}`)}}
 	if err := bundle.Write(io.Discard, &bundle.Export{Assets: two}); err == nil {
 		t.Error("Write accepted the same asset twice")
+	}
+}
+
+// A workspace too large for a bundle is refused by Prepare, before a byte is written, with
+// the error the server answers (too_large) — not written as a bundle Read would refuse. So
+// is a dataset whose file, listing its documents, would pass MaxAssetFileBytes.
+func TestPrepareRefusesTooManyEntries(t *testing.T) {
+	const emptySHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	max := bundle.DefaultLimits().MaxEntries
+	// 1,000 datasets of 99 documents: max entries with their own files. One flow more is
+	// one entry too many.
+	const datasets, perDataset = 1000, 99
+	if datasets*(perDataset+1) != max {
+		t.Fatalf("the test assumes a limit of %d entries, not %d", datasets*(perDataset+1), max)
+	}
+	e := &bundle.Export{
+		OpenDocument: func(dataset, name string) (io.ReadCloser, error) {
+			t.Errorf("a document was opened")
+			return io.NopCloser(strings.NewReader("")), nil
+		},
+	}
+	for d := range datasets {
+		a := bundle.AssetFile{Kind: forj.KindDataset, Name: fmt.Sprintf("ds%04d", d), Spec: json.RawMessage(`{}`)}
+		for i := range perDataset {
+			a.Documents = append(a.Documents, bundle.DocumentRef{Name: fmt.Sprintf("d%02d.txt", i), SHA256: emptySHA})
+		}
+		e.Assets = append(e.Assets, a)
+	}
+	e.Assets = append(e.Assets, bundle.AssetFile{Kind: forj.KindFlow, Name: "one-too-many", Spec: json.RawMessage(`{}`)})
+	_, err := bundle.Prepare(e)
+	var fe *forj.Error
+	if !errors.As(err, &fe) || fe.Code != forj.ETooLarge || !strings.Contains(fe.Message, strconv.FormatInt(max+1, 10)) || fe.Hint == "" {
+		t.Fatalf("Prepare = %v, want too_large naming %d entries, with a hint", err, max+1)
+	}
+	var out bytes.Buffer
+	if err := bundle.Write(&out, e); err == nil || out.Len() != 0 {
+		t.Fatalf("Write = %v after %d bytes", err, out.Len())
+	}
+	// Without the flow it fits, and is read back.
+	e.Assets = e.Assets[:datasets]
+	e.OpenDocument = func(dataset, name string) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }
+	p, err := bundle.Prepare(e)
+	if err != nil || p.Entries() != int(max) {
+		t.Fatalf("Prepare at the limit: %v, %v", err, p)
+	}
+	var full bytes.Buffer
+	if err := p.Write(&full); err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{docs: map[string][]byte{}}
+	if _, err := bundle.Read(&full, bundle.DefaultLimits(), c); err != nil {
+		t.Fatalf("Read of a bundle at the entry limit: %v", err)
+	}
+
+	huge := bundle.AssetFile{Kind: forj.KindDataset, Name: "huge", Spec: json.RawMessage(`{}`)}
+	for i := range 60_000 {
+		huge.Documents = append(huge.Documents, bundle.DocumentRef{Name: fmt.Sprintf("d%06d.txt", i), SHA256: emptySHA})
+	}
+	_, err = bundle.Prepare(&bundle.Export{Assets: []bundle.AssetFile{huge}, OpenDocument: e.OpenDocument})
+	if !errors.As(err, &fe) || fe.Code != forj.ETooLarge || !strings.Contains(fe.Message, "dataset huge is too large for a bundle") {
+		t.Fatalf("Prepare of a dataset of 60,000 documents = %v, want too_large naming it", err)
 	}
 }
 

@@ -220,10 +220,14 @@ func encodeAsset(a *AssetFile) ([]byte, error) {
 	}
 	b, err := canonicalJSON(m, MaxAssetFileBytes)
 	if err == errCanonTooLarge {
-		return nil, fmt.Errorf("its asset file would exceed %d bytes (a deeply nested spec?)", MaxAssetFileBytes)
+		return nil, errAssetTooLarge
 	}
 	return b, err
 }
+
+// errAssetTooLarge is encodeAsset's error for an asset whose file would exceed
+// MaxAssetFileBytes: a huge or deeply nested spec, or a dataset listing very many documents.
+var errAssetTooLarge = fmt.Errorf("its asset file would exceed %d bytes (a deeply nested spec, or a dataset of very many documents?)", MaxAssetFileBytes)
 
 func labelsOrEmpty(l map[string]string) map[string]string {
 	if l == nil {

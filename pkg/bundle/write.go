@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/forjinn/forjctl/pkg/forj"
 )
 
 // Export is what Write writes: the workspace's description, the encryption block when
@@ -27,54 +29,83 @@ type Export struct {
 // compressed already and export must keep up with the network.
 const GzipLevel = gzip.BestSpeed
 
-// Write writes e as a tar.gz bundle to w: manifest.json, then every asset file and document
-// in path order. It verifies each document's size and sha256 against its DocumentRef while
-// streaming it and fails when they differ; the bytes written until an error are not a valid
-// bundle (an HTTP handler must abort the response rather than end it normally).
+// Write writes e as a tar.gz bundle to w: Prepare, then Prepared.Write.
 func Write(w io.Writer, e *Export) error {
-	type item struct {
-		path    string
-		data    []byte // asset file
-		dataset string
-		doc     DocumentRef
+	p, err := Prepare(e)
+	if err != nil {
+		return err
 	}
-	var items []item
+	return p.Write(w)
+}
+
+// Prepared is an Export checked and encoded: its asset files, its manifest, the order of its
+// entries. Everything that can be wrong with an export but its documents' contents is found
+// by Prepare, before a byte is written — so that a server can still answer with an error
+// status instead of a stream cut short.
+type Prepared struct {
+	e        *Export
+	items    []writeItem
+	manifest []byte
+}
+
+// writeItem is one entry to write: an encoded asset file, or a document to stream.
+type writeItem struct {
+	path    string
+	data    []byte // asset file
+	dataset string
+	doc     DocumentRef
+}
+
+// Prepare checks and encodes e. A bundle that Read would refuse for its size — an asset file
+// over MaxAssetFileBytes, more entries than DefaultLimits allow, a manifest too large — is a
+// forj ETooLarge error that says so.
+func Prepare(e *Export) (*Prepared, error) {
+	var items []writeItem
 	seen := make(map[string]bool, len(e.Assets))
 	sealed := false
 	for i := range e.Assets {
 		a := &e.Assets[i]
 		if problem := checkAsset(a); problem != "" {
-			return fmt.Errorf("bundle: asset %s/%s: %s", a.Kind, a.Name, problem)
+			return nil, fmt.Errorf("bundle: asset %s/%s: %s", a.Kind, a.Name, problem)
 		}
 		p := AssetPath(a.Kind, a.Name)
 		if seen[p] {
-			return fmt.Errorf("bundle: asset %s/%s listed twice", a.Kind, a.Name)
+			return nil, fmt.Errorf("bundle: asset %s/%s listed twice", a.Kind, a.Name)
 		}
 		seen[p] = true
 		data, err := encodeAsset(a)
-		if err != nil {
-			return fmt.Errorf("bundle: asset %s/%s: %w", a.Kind, a.Name, err)
+		if errors.Is(err, errAssetTooLarge) {
+			return nil, forj.Errorf(forj.ETooLarge, "%s %s is too large for a bundle: %v", a.Kind, a.Name, err).
+				WithHint("a dataset's file lists its documents: split a dataset of very many documents in two")
 		}
-		items = append(items, item{path: p, data: data})
+		if err != nil {
+			return nil, fmt.Errorf("bundle: asset %s/%s: %w", a.Kind, a.Name, err)
+		}
+		items = append(items, writeItem{path: p, data: data})
 		for _, d := range a.Documents {
 			if e.OpenDocument == nil {
-				return errors.New("bundle: Export.OpenDocument is nil but a dataset has documents")
+				return nil, errors.New("bundle: Export.OpenDocument is nil but a dataset has documents")
 			}
-			items = append(items, item{path: DocumentPath(a.Name, d.Name), dataset: a.Name, doc: d})
+			items = append(items, writeItem{path: DocumentPath(a.Name, d.Name), dataset: a.Name, doc: d})
 		}
 		if a.Secret != nil && a.Secret.Sealed != nil {
 			sealed = true
 		}
 	}
 	if sealed && e.Encryption == nil {
-		return errors.New("bundle: sealed secrets need Export.Encryption")
+		return nil, errors.New("bundle: sealed secrets need Export.Encryption")
 	}
 	if e.Encryption != nil {
 		if problem := checkEncryption(e.Encryption); problem != "" {
-			return errors.New("bundle: " + problem)
+			return nil, errors.New("bundle: " + problem)
 		}
 	}
-	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.path, b.path) })
+	lim := DefaultLimits()
+	if n := int64(len(items)); n > lim.MaxEntries {
+		return nil, forj.Errorf(forj.ETooLarge, "the workspace has %d assets and documents; a bundle holds at most %d", n, lim.MaxEntries).
+			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
+	}
+	slices.SortFunc(items, func(a, b writeItem) int { return strings.Compare(a.path, b.path) })
 
 	m := &Manifest{Format: Format, Version: Version, Workspace: e.Workspace, Encryption: e.Encryption,
 		Entries: make([]Entry, len(items))}
@@ -88,22 +119,37 @@ func Write(w io.Writer, e *Export) error {
 	}
 	manifest, err := EncodeManifest(m)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	if int64(len(manifest)) > lim.MaxManifestBytes {
+		return nil, forj.Errorf(forj.ETooLarge, "the bundle's manifest would take %d bytes; at most %d are read", len(manifest), lim.MaxManifestBytes).
+			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
+	}
+	return &Prepared{e: e, items: items, manifest: manifest}, nil
+}
 
+// Entries is how many files the bundle holds besides its manifest.
+func (p *Prepared) Entries() int { return len(p.items) }
+
+// Write writes the bundle to w: manifest.json, then every asset file and document in path
+// order. It verifies each document's size and sha256 against its DocumentRef while streaming
+// it and fails when they differ; the bytes written until an error are not a valid bundle (an
+// HTTP handler must abort the response rather than end it normally). Write is called once:
+// it lets each asset file go once written.
+func (p *Prepared) Write(w io.Writer) error {
 	tw := newTarGz(w)
-	if err := tw.addBytes(ManifestPath, manifest); err != nil {
+	if err := tw.addBytes(ManifestPath, p.manifest); err != nil {
 		return err
 	}
-	for i, it := range items {
+	for i, it := range p.items {
 		if it.data != nil {
-			items[i].data = nil // let the encoded asset go once written
+			p.items[i].data = nil
 			if err := tw.addBytes(it.path, it.data); err != nil {
 				return err
 			}
 			continue
 		}
-		rc, err := e.OpenDocument(it.dataset, it.doc.Name)
+		rc, err := p.e.OpenDocument(it.dataset, it.doc.Name)
 		if err != nil {
 			return fmt.Errorf("bundle: open document %q of dataset %q: %w", it.doc.Name, it.dataset, err)
 		}

@@ -115,12 +115,18 @@ func (s *Server) exportWorkspace(c *call) error {
 		}
 		return &blobReader{s: s, ctx: c.ctx(), doc: d}, nil
 	}
+	// Everything but the documents' bytes is checked before the status goes out: a
+	// workspace too large for a bundle is an error answer, not a stream the reader refuses.
+	prepared, err := bundle.Prepare(ex)
+	if err != nil {
+		return err
+	}
 	s.appendAudit(c.ctx(), c.event("asset.export", wsID, "workspace", wsID, map[string]any{"assets": len(ex.Assets), "includeSecrets": includeSecrets}))
 	h := c.w.Header()
 	h.Set("Content-Type", "application/gzip")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ex.Workspace.Name + ".forj.tar.gz"}))
 	c.w.WriteHeader(http.StatusOK)
-	if err := bundle.Write(c.w, ex); err != nil {
+	if err := prepared.Write(c.w); err != nil {
 		// The status is sent: abort the connection so the client sees a broken stream, not
 		// a complete-looking bundle.
 		s.logError(c, "export cut short", err)
