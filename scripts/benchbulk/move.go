@@ -24,22 +24,47 @@ import (
 // moveResult is the move benchmark's runs.
 type moveResult struct {
 	CLI   []cliRun        // forjctl flow move --all, one per round
-	Ref   []time.Duration // the one-call-per-flow loop, one per round
-	Conns []int64         // connections the reference opened, per round (1: keep-alive held)
-	Load  []float64       // 1-minute load average after each run
+	Ref   []time.Duration // the Go loop of one call per flow, one per round
+	Conns []int64         // connections the Go loop opened, per round (1: keep-alive held)
+	// Shell is the curl loop's time for every flow, one per round: measured, or, when it ran
+	// over a subset of ShellN flows, extrapolated from it (ShellWall is what was measured).
+	Shell     []time.Duration
+	ShellWall []time.Duration
+	ShellN    int
+	Load      []float64 // 1-minute load average after each run
 	// AddedRTT is what the delaying proxy (-rtt) adds to a request's round trip, measured.
 	AddedRTT time.Duration
 }
 
+// moveOrders are the orders the ways of moving run in, round after round (indexes into
+// benchMove's list: 0 the CLI, 1 the Go loop, 2 the curl loop). Each run moves every flow
+// to the other workspace, so direction alternates run after run. With two ways, odd rounds
+// run the CLI first (a→b) and the Go loop second (b→a), even rounds the other way round.
+// With three, the six orders in turn: in any three rounds each way runs both a→b and b→a,
+// and over six each runs twice in each position and three times in each direction.
+func moveOrders(ways int) [][]int {
+	if ways == 2 {
+		return [][]int{{0, 1}, {1, 0}}
+	}
+	return [][]int{{0, 1, 2}, {0, 2, 1}, {1, 2, 0}, {1, 0, 2}, {2, 0, 1}, {2, 1, 0}}
+}
+
 // benchMove seeds one forjd with cfg.flows flows in workspace bench-a and moves them back
-// and forth between bench-a and bench-b, cfg.moveRounds times each way of measuring. Odd
-// rounds: the CLI moves a→b, then the reference moves them back b→a; even rounds: the
-// reference first (a→b), then the CLI (b→a). Direction and order thus alternate between
-// the two, so neither always runs second or on the same workspace.
+// and forth between bench-a and bench-b, cfg.moveRounds times each way of moving them: the
+// CLI, the Go loop of one call per flow and, with cfg.shellRef, the curl loop. The order
+// changes from round to round (moveOrders), so no way always runs first or in the same
+// direction.
 func benchMove(ctx context.Context, cfg *config, env []string) (*moveResult, error) {
 	dir := filepath.Join(cfg.work, "move")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	if cfg.shellRef {
+		v, err := checkShellTools()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("move: curl loop with %s\n", v)
 	}
 	srv, err := startForjd(ctx, cfg.forjd, dir, env)
 	if err != nil {
@@ -54,8 +79,15 @@ func benchMove(ctx context.Context, cfg *config, env []string) (*moveResult, err
 	if err != nil {
 		return nil, err
 	}
-	res := &moveResult{}
-	// The CLI and the reference talk to target: forjd, or a proxy adding a round trip.
+	res := &moveResult{ShellN: len(ids)}
+	if cfg.shellFlows > 0 && cfg.shellFlows < len(ids) {
+		res.ShellN = cfg.shellFlows
+	}
+	idsFile := filepath.Join(dir, "ids.txt")
+	if err := writeIDs(idsFile, ids[:res.ShellN]); err != nil {
+		return nil, err
+	}
+	// The CLI and the references talk to target: forjd, or a proxy adding a round trip.
 	target := srv.URL
 	if cfg.rtt > 0 {
 		var closeProxy func()
@@ -92,29 +124,55 @@ func benchMove(ctx context.Context, cfg *config, env []string) (*moveResult, err
 			return err
 		}
 		res.Ref, res.Conns, res.Load = append(res.Ref, d), append(res.Conns, conns), append(res.Load, loadavg())
-		fmt.Printf("  ref  %s→%s  %8.3f s  (%d requests, %d connection(s), %.0f requests/s; forjd CPU %.2f s)\n",
+		fmt.Printf("  ref  %s→%s  %8.3f s  (Go loop: %d requests, %d connection(s), %.0f requests/s; forjd CPU %.2f s)\n",
 			from.Name, to.Name, d.Seconds(), len(ids), conns, float64(len(ids))/d.Seconds(), (cpu1 - cpu0).Seconds())
 		return nil
 	}
+	shell := func(from, to *forj.Workspace) error {
+		cpu0, _ := srv.cpu()
+		r, err := shellMove(ctx, env, target, idsFile, from.ID, to.ID)
+		if err != nil {
+			return err
+		}
+		cpu1, _ := srv.cpu()
+		if err := transferRest(ctx, c, ids[res.ShellN:], from.ID, to.ID); err != nil {
+			return err
+		}
+		if err := expectFlows(ctx, c, to.ID, len(ids)); err != nil {
+			return err
+		}
+		all := time.Duration(float64(r.Wall) * float64(len(ids)) / float64(res.ShellN))
+		res.Shell, res.ShellWall, res.Load = append(res.Shell, all), append(res.ShellWall, r.Wall), append(res.Load, loadavg())
+		extra := ""
+		if res.ShellN < len(ids) {
+			extra = fmt.Sprintf("; %d flows, extrapolated to %d: %.3f s", res.ShellN, len(ids), all.Seconds())
+		}
+		fmt.Printf("  curl %s→%s  %8.3f s  (bash loop: %d curl processes, %.0f requests/s, bash+curl CPU %.2f s; forjd CPU %.2f s%s)\n",
+			from.Name, to.Name, r.Wall.Seconds(), res.ShellN, float64(res.ShellN)/r.Wall.Seconds(), r.CPU.Seconds(), (cpu1 - cpu0).Seconds(), extra)
+		return nil
+	}
+	ways := []func(from, to *forj.Workspace) error{cli, ref}
+	if cfg.shellRef {
+		ways = append(ways, shell)
+	}
+	orders := moveOrders(len(ways))
+	from, to := a, b
 	for round := 1; round <= cfg.moveRounds; round++ {
 		fmt.Printf(" round %d/%d (load %.2f)\n", round, cfg.moveRounds, loadavg())
-		first, second := cli, ref
-		if round%2 == 0 {
-			first, second = ref, cli
-		}
-		if err := first(a, b); err != nil {
-			return nil, err
-		}
-		if err := second(b, a); err != nil {
-			return nil, err
+		for _, w := range orders[(round-1)%len(orders)] {
+			if err := ways[w](from, to); err != nil {
+				return nil, err
+			}
+			from, to = to, from
 		}
 	}
 	return res, nil
 }
 
 // seedMove creates bench-a with n flows and an empty bench-b, and returns the flows' ids.
-// The reference is handed them: it does not list the source (the CLI does, inside its
-// timing). A move keeps an asset's id, so one listing serves every round.
+// The references are handed them (the curl loop in a file): they do not list the source
+// (the CLI does, inside its timing). A move keeps an asset's id, so one listing serves every
+// round.
 func seedMove(ctx context.Context, c *client.Client, n int) (a, b *forj.Workspace, ids []string, err error) {
 	if a, err = c.CreateWorkspace(ctx, forj.CreateWorkspaceRequest{Name: "bench-a"}); err != nil {
 		return nil, nil, nil, err
