@@ -26,7 +26,7 @@ import (
 
 const (
 	soakClients  = 32
-	soakDuration = 60 * time.Second
+	soakDuration = 60 * time.Second / raceScale
 	soakShort    = 5 * time.Second // with -short
 )
 
