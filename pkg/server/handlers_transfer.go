@@ -172,9 +172,11 @@ func (t *transferRun) item(id string) (forj.TransferItem, error) {
 			result = forj.ItemOverwritten
 		}
 	}
-	secret, err := t.tx.GetAssetSecret(a.ID)
-	if err != nil {
-		return it, err
+	var secret []byte
+	if a.HasSecret { // only credentials have one: no read per flow of a bulk move
+		if secret, err = t.tx.GetAssetSecret(a.ID); err != nil {
+			return it, err
+		}
 	}
 	if t.req.Mode == forj.TransferMove {
 		err = t.move(a, name, secret)
@@ -223,9 +225,12 @@ func (t *transferRun) copy(a *forj.Asset, name string, secret []byte) (string, e
 	if err := t.tx.CreateAsset(&n); err != nil {
 		return "", err
 	}
-	docs, err := t.tx.ListDocuments(a.ID)
-	if err != nil {
-		return "", err
+	var docs []forj.Document
+	if k, _ := forj.LookupKind(a.Kind); k.Document {
+		var err error
+		if docs, err = t.tx.ListDocuments(a.ID); err != nil {
+			return "", err
+		}
 	}
 	for _, d := range docs {
 		// The copy shares the blob: documents are immutable, so no bytes move.
