@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -199,11 +200,15 @@ func (h *importHandler) Document(dataset string, ref bundle.DocumentRef, r io.Re
 		_, err := io.Copy(io.Discard, r) // the reader checks size and sha256
 		return err
 	}
-	id, size, sum, err := h.s.writeBlob(h.c, r)
+	id, size, err := h.s.writeBlob(h.c, r)
 	if err != nil {
 		return err
 	}
-	if err := h.s.store.Update(h.c.ctx(), func(tx forj.Tx) error { return tx.CompleteBlob(id, size, sum) }); err != nil {
+	// r ended without an error, so the reader found ref's size and sha256 in the bytes.
+	if size != ref.Size {
+		return fmt.Errorf("document %s/%s: stored %d bytes, the manifest says %d", dataset, ref.Name, size, ref.Size)
+	}
+	if err := h.s.store.Update(h.c.ctx(), func(tx forj.Tx) error { return tx.CompleteBlob(id, size, ref.SHA256) }); err != nil {
 		return err
 	}
 	h.blobs[dataset+"/"+ref.Name] = id
