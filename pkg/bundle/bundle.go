@@ -17,8 +17,9 @@
 // Write checks and encodes every asset before it writes a byte (an invalid asset, or one
 // whose canonical file would exceed MaxAssetFileBytes, fails it with nothing written). It
 // verifies every streamed document against its DocumentRef and fails when the content
-// differs; what it wrote until then is not a valid bundle. EncodeAsset and EncodeManifest
-// give the canonical bytes on their own.
+// differs; what it wrote until then is not a valid bundle. A caller that lists its assets
+// page by page feeds them to a Preparer (Add each, then Finish), which keeps each asset only as
+// its encoded file. EncodeAsset and EncodeManifest give the canonical bytes on their own.
 //
 // Reading: Read validates everything while it streams and hands each asset and each document
 // to a Handler as it arrives. A document's reader checks size and sha256 and returns an

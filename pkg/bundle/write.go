@@ -43,7 +43,7 @@ func Write(w io.Writer, e *Export) error {
 // by Prepare, before a byte is written — so that a server can still answer with an error
 // status instead of a stream cut short.
 type Prepared struct {
-	e        *Export
+	open     func(dataset, name string) (io.ReadCloser, error)
 	items    []writeItem
 	manifest []byte
 }
@@ -60,54 +60,83 @@ type writeItem struct {
 // over MaxAssetFileBytes, more entries than DefaultLimits allow, a manifest too large — is a
 // forj ETooLarge error that says so.
 func Prepare(e *Export) (*Prepared, error) {
-	var items []writeItem
-	seen := make(map[string]bool, len(e.Assets))
-	sealed := false
+	var p Preparer
 	for i := range e.Assets {
-		a := &e.Assets[i]
-		if problem := checkAsset(a); problem != "" {
-			return nil, fmt.Errorf("bundle: asset %s/%s: %s", a.Kind, a.Name, problem)
-		}
-		p := AssetPath(a.Kind, a.Name)
-		if seen[p] {
-			return nil, fmt.Errorf("bundle: asset %s/%s listed twice", a.Kind, a.Name)
-		}
-		seen[p] = true
-		data, err := encodeAsset(a)
-		if errors.Is(err, errAssetTooLarge) {
-			return nil, forj.Errorf(forj.ETooLarge, "%s %s is too large for a bundle: %v", a.Kind, a.Name, err).
-				WithHint("a dataset's file lists its documents: split a dataset of very many documents in two")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("bundle: asset %s/%s: %w", a.Kind, a.Name, err)
-		}
-		items = append(items, writeItem{path: p, data: data})
-		for _, d := range a.Documents {
-			if e.OpenDocument == nil {
-				return nil, errors.New("bundle: Export.OpenDocument is nil but a dataset has documents")
-			}
-			items = append(items, writeItem{path: DocumentPath(a.Name, d.Name), dataset: a.Name, doc: d})
-		}
-		if a.Secret != nil && a.Secret.Sealed != nil {
-			sealed = true
+		if err := p.Add(&e.Assets[i]); err != nil {
+			return nil, err
 		}
 	}
-	if sealed && e.Encryption == nil {
+	return p.Finish(e.Workspace, e.Encryption, e.OpenDocument)
+}
+
+// Preparer is Prepare one asset at a time: Add checks and encodes an asset file and keeps
+// only its bytes, so that a caller listing a workspace page by page holds each asset once,
+// encoded, rather than as an AssetFile and its encoding (half the memory of an export's
+// assets). The zero Preparer is ready; Finish ends it.
+type Preparer struct {
+	items  []writeItem
+	seen   map[string]bool
+	docs   bool
+	sealed bool
+}
+
+// Add checks and encodes a. It fails as Prepare does, and as soon as the bundle has more
+// entries than DefaultLimits allow, before a larger workspace is held in memory.
+func (p *Preparer) Add(a *AssetFile) error {
+	if problem := checkAsset(a); problem != "" {
+		return fmt.Errorf("bundle: asset %s/%s: %s", a.Kind, a.Name, problem)
+	}
+	path := AssetPath(a.Kind, a.Name)
+	if p.seen == nil {
+		p.seen = map[string]bool{}
+	}
+	if p.seen[path] {
+		return fmt.Errorf("bundle: asset %s/%s listed twice", a.Kind, a.Name)
+	}
+	p.seen[path] = true
+	data, err := encodeAsset(a)
+	if errors.Is(err, errAssetTooLarge) {
+		return forj.Errorf(forj.ETooLarge, "%s %s is too large for a bundle: %v", a.Kind, a.Name, err).
+			WithHint("a dataset's file lists its documents: split a dataset of very many documents in two")
+	}
+	if err != nil {
+		return fmt.Errorf("bundle: asset %s/%s: %w", a.Kind, a.Name, err)
+	}
+	p.items = append(p.items, writeItem{path: path, data: data})
+	for _, d := range a.Documents {
+		p.items = append(p.items, writeItem{path: DocumentPath(a.Name, d.Name), dataset: a.Name, doc: d})
+		p.docs = true
+	}
+	if a.Secret != nil && a.Secret.Sealed != nil {
+		p.sealed = true
+	}
+	if n, max := int64(len(p.items)), DefaultLimits().MaxEntries; n > max {
+		return forj.Errorf(forj.ETooLarge, "the workspace has at least %d assets and documents; a bundle holds at most %d", n, max).
+			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
+	}
+	return nil
+}
+
+// Finish checks what concerns the whole bundle and encodes its manifest. open streams a
+// document's content (Export.OpenDocument); it may be nil when no dataset has documents.
+func (p *Preparer) Finish(ws WorkspaceInfo, enc *Encryption, open func(dataset, name string) (io.ReadCloser, error)) (*Prepared, error) {
+	p.seen = nil // no longer needed; the caller may keep p
+	if p.docs && open == nil {
+		return nil, errors.New("bundle: Export.OpenDocument is nil but a dataset has documents")
+	}
+	if p.sealed && enc == nil {
 		return nil, errors.New("bundle: sealed secrets need Export.Encryption")
 	}
-	if e.Encryption != nil {
-		if problem := checkEncryption(e.Encryption); problem != "" {
+	if enc != nil {
+		if problem := checkEncryption(enc); problem != "" {
 			return nil, errors.New("bundle: " + problem)
 		}
 	}
-	lim := DefaultLimits()
-	if n := int64(len(items)); n > lim.MaxEntries {
-		return nil, forj.Errorf(forj.ETooLarge, "the workspace has %d assets and documents; a bundle holds at most %d", n, lim.MaxEntries).
-			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
-	}
+	items := p.items
+	p.items = nil
 	slices.SortFunc(items, func(a, b writeItem) int { return strings.Compare(a.path, b.path) })
 
-	m := &Manifest{Format: Format, Version: Version, Workspace: e.Workspace, Encryption: e.Encryption,
+	m := &Manifest{Format: Format, Version: Version, Workspace: ws, Encryption: enc,
 		Entries: make([]Entry, len(items))}
 	for i, it := range items {
 		if it.data != nil {
@@ -121,11 +150,11 @@ func Prepare(e *Export) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(manifest)) > lim.MaxManifestBytes {
+	if lim := DefaultLimits(); int64(len(manifest)) > lim.MaxManifestBytes {
 		return nil, forj.Errorf(forj.ETooLarge, "the bundle's manifest would take %d bytes; at most %d are read", len(manifest), lim.MaxManifestBytes).
 			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
 	}
-	return &Prepared{e: e, items: items, manifest: manifest}, nil
+	return &Prepared{open: open, items: items, manifest: manifest}, nil
 }
 
 // Entries is how many files the bundle holds besides its manifest.
@@ -149,7 +178,7 @@ func (p *Prepared) Write(w io.Writer) error {
 			}
 			continue
 		}
-		rc, err := p.e.OpenDocument(it.dataset, it.doc.Name)
+		rc, err := p.open(it.dataset, it.doc.Name)
 		if err != nil {
 			return fmt.Errorf("bundle: open document %q of dataset %q: %w", it.doc.Name, it.dataset, err)
 		}

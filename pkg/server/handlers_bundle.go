@@ -56,14 +56,18 @@ func (s *Server) exportWorkspace(c *call) error {
 			return err
 		}
 	}
-	ex := &bundle.Export{Encryption: enc}
+	// Each asset is encoded as it is listed: the export holds its assets' bytes, not the
+	// assets themselves (pkg/bundle's Preparer).
+	var prep bundle.Preparer
+	var info bundle.WorkspaceInfo
+	assets := 0
 	blobs := map[string]*forj.Document{} // "dataset/doc" → document
 	err = s.store.View(c.ctx(), func(tx forj.Tx) error {
 		ws, err := tx.GetWorkspace(wsID)
 		if err != nil {
 			return err
 		}
-		ex.Workspace = bundle.WorkspaceInfo{ID: ws.ID, Name: ws.Name, Description: ws.Description, Environment: ws.Environment}
+		info = bundle.WorkspaceInfo{ID: ws.ID, Name: ws.Name, Description: ws.Description, Environment: ws.Environment}
 		cursor := ""
 		for {
 			page, next, err := tx.ListAssets(forj.AssetFilter{WorkspaceID: wsID, Cursor: cursor, Limit: forj.MaxLimit})
@@ -98,7 +102,10 @@ func (s *Server) exportWorkspace(c *call) error {
 						f.Secret = &bundle.SecretField{Sealed: sealer.Seal(plain, bundle.SecretAAD(a.Kind, a.Name))}
 					}
 				}
-				ex.Assets = append(ex.Assets, f)
+				if err := prep.Add(&f); err != nil {
+					return err
+				}
+				assets++
 			}
 			if next == "" {
 				return nil
@@ -109,7 +116,7 @@ func (s *Server) exportWorkspace(c *call) error {
 	if err != nil {
 		return err
 	}
-	ex.OpenDocument = func(dataset, name string) (io.ReadCloser, error) {
+	openDocument := func(dataset, name string) (io.ReadCloser, error) {
 		d := blobs[dataset+"/"+name]
 		if d == nil {
 			return nil, forj.Errorf(forj.EInternal, "document %s/%s vanished", dataset, name)
@@ -118,14 +125,14 @@ func (s *Server) exportWorkspace(c *call) error {
 	}
 	// Everything but the documents' bytes is checked before the status goes out: a
 	// workspace too large for a bundle is an error answer, not a stream the reader refuses.
-	prepared, err := bundle.Prepare(ex)
+	prepared, err := prep.Finish(info, enc, openDocument)
 	if err != nil {
 		return err
 	}
-	s.appendAudit(c.ctx(), c.event("asset.export", wsID, "workspace", wsID, map[string]any{"assets": len(ex.Assets), "includeSecrets": includeSecrets}))
+	s.appendAudit(c.ctx(), c.event("asset.export", wsID, "workspace", wsID, map[string]any{"assets": assets, "includeSecrets": includeSecrets}))
 	h := c.w.Header()
 	h.Set("Content-Type", "application/gzip")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ex.Workspace.Name + ".forj.tar.gz"}))
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": info.Name + ".forj.tar.gz"}))
 	c.w.WriteHeader(http.StatusOK)
 	if err := prepared.Write(c.w); err != nil {
 		// The status is sent: abort the connection so the client sees a broken stream, not
