@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -283,20 +284,9 @@ func (k *killRig) snapshot(from, to *forj.Workspace) (src, dst []forj.Asset) {
 	return nil, nil
 }
 
+// sameIDs says two listings hold the same flows; listings come in the same (cursor) order.
 func sameIDs(a, b []forj.Asset) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	ids := make(map[string]bool, len(a))
-	for _, x := range a {
-		ids[x.ID] = true
-	}
-	for _, x := range b {
-		if !ids[x.ID] {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, func(x, y forj.Asset) bool { return x.ID == y.ID })
 }
 
 // flows lists every flow of w.

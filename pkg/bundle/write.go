@@ -56,6 +56,9 @@ type writeItem struct {
 	doc     DocumentRef
 }
 
+// splitWorkspaceHint is the next step when a workspace is too large for one bundle.
+const splitWorkspaceHint = "move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each"
+
 // Prepare checks and encodes e. A bundle that Read would refuse for its size — an asset file
 // over MaxAssetFileBytes, more entries than DefaultLimits allow, a manifest too large — is a
 // forj ETooLarge error that says so.
@@ -112,7 +115,7 @@ func (p *Preparer) Add(a *AssetFile) error {
 	}
 	if n, max := int64(len(p.items)), DefaultLimits().MaxEntries; n > max {
 		return forj.Errorf(forj.ETooLarge, "the workspace has at least %d assets and documents; a bundle holds at most %d", n, max).
-			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
+			WithHint(splitWorkspaceHint)
 	}
 	return nil
 }
@@ -152,7 +155,7 @@ func (p *Preparer) Finish(ws WorkspaceInfo, enc *Encryption, open func(dataset, 
 	}
 	if lim := DefaultLimits(); int64(len(manifest)) > lim.MaxManifestBytes {
 		return nil, forj.Errorf(forj.ETooLarge, "the bundle's manifest would take %d bytes; at most %d are read", len(manifest), lim.MaxManifestBytes).
-			WithHint("move some assets to another workspace (forjctl <kind> move --match GLOB --to WS) and export each")
+			WithHint(splitWorkspaceHint)
 	}
 	return &Prepared{open: open, items: items, manifest: manifest}, nil
 }
